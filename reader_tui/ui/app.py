@@ -1,0 +1,427 @@
+"""The reading app: filter bar, paper list, detail pane, footer.
+
+The app is thin: it wires widgets to the domain layer. Papers come from the one :class:`Store`
+(through :mod:`reader_tui.library`), filtering from :mod:`reader_tui.query`, citations from
+:mod:`reader_tui.cite`. Every URL goes through :func:`reader_tui.safety.check_url`; every string from a
+feed reaches the screen as ``Content``/``Text`` or with ``markup=False``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import webbrowser
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from reader_tui import cite, paths
+from reader_tui.config import load_keymap
+from reader_tui.library import SourceReport, ingest, newest_first, sample_sources
+from reader_tui.model import Paper, PaperState
+from reader_tui.query import MatchContext, Query, QueryError, SearchIndex, parse_query
+from reader_tui.safety import UnsafeURLError, check_url, clean_line
+from reader_tui.store import Store
+from reader_tui.ui.detail import DetailPane
+from reader_tui.ui.filter_bar import FilterBar
+from reader_tui.ui.help import HelpScreen
+from reader_tui.ui.paper_list import PaperList
+
+Clock = Callable[[], datetime]
+Opener = Callable[[str], object]
+Clipboard = Callable[[str], None]
+
+NARROW_WIDTH = 100
+"""Below this many columns the list and detail panes stack instead of sitting side by side."""
+
+VIEWS = {"all": "", "unread": "unread only", "starred": "starred only"}
+
+
+def pyperclip_copy(text: str) -> None:
+    """Copy with pyperclip; raises when no clipboard tool exists (the app then falls back to OSC 52)."""
+    import pyperclip
+
+    pyperclip.copy(text)
+
+
+def _has_graphical_browser() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+class ReaderApp(App[None]):
+    """Triage a day's papers with the keyboard alone."""
+
+    TITLE = "reader-tui"
+    CSS_PATH = str(paths.styles_dir() / "reader.tcss")
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("space", "mark_read_next", "Read+next", id="app.read_next"),
+        Binding("m", "toggle_read", "Read", id="app.toggle_read"),
+        Binding("s", "toggle_star", "Star", id="app.toggle_star"),
+        Binding("u", "view('unread')", "Unread", id="app.view_unread"),
+        Binding("S", "view('starred')", "Starred", id="app.view_starred"),
+        Binding("o", "open_pdf", "PDF", id="app.open_pdf"),
+        Binding("a", "open_page", "Abstract", id="app.open_page"),
+        Binding("c", "copy_citation('bibtex')", "Cite", id="app.copy_bibtex"),
+        Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link"),
+        Binding("slash", "focus_filter", "Filter", id="app.filter"),
+        Binding("tab", "switch_pane", "Pane", show=False, id="app.switch_pane"),
+        Binding("R", "reload", "Reload", show=False, id="app.reload"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+    """Triage keys act on the paper under the cursor, whichever pane has focus."""
+
+    def __init__(
+        self,
+        store: Store,
+        sources: Sequence[str] = (),
+        *,
+        clock: Clock | None = None,
+        opener: Opener | None = None,
+        clipboard: Clipboard | None = None,
+        load_sample_if_empty: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.sources = list(sources)
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._opener = opener
+        self._clipboard: Clipboard = clipboard or pyperclip_copy
+        self._load_sample = load_sample_if_empty and not sources and len(store) == 0
+        self._source_keys: list[str] | None = None
+        self.library: list[Paper] = []
+        self.index = SearchIndex()
+        self.query_obj: Query = parse_query("")
+        self.view = "all"
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield FilterBar(id="filter-bar")
+        with Horizontal(id="panes"):
+            yield PaperList(self.store.state, id="paper-list")
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    @property
+    def paper_list(self) -> PaperList:
+        return self.query_one(PaperList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
+
+    def on_mount(self) -> None:
+        self.theme = str(self.store.setting("ui.theme", "textual-dark"))
+        keymap = load_keymap()
+        if keymap:
+            self.set_keymap(keymap)
+        for message in self.store.messages:
+            self.notify(message, severity="warning", markup=False, timeout=10)
+        saved_query = str(self.store.setting("ui.query", "") or "")
+        self.view = str(self.store.setting("ui.view", "all") or "all")
+        if self.view not in VIEWS:
+            self.view = "all"
+        if saved_query:
+            self.filter_bar.set_text(saved_query)
+            self._set_query(saved_query)
+        self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
+        self.paper_list.focus()
+        if self.sources or self._load_sample:
+            self.run_ingest(self.sources or sample_sources())
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    # ------------------------------------------------------- library & filter
+    def _load_library(self, select: str | None = None) -> None:
+        if self.sources:
+            if self._source_keys is None:
+                from reader_tui.feeds import source_key
+
+                self._source_keys = [source_key(source) for source in self.sources]
+            keys = set(self._source_keys)
+            papers = [p for p in self.store.papers() if keys.intersection(p.feeds)]
+        else:
+            papers = self.store.papers()
+        self.library = newest_first(papers)
+        self._apply_filter(keep_id=select)
+
+    def _context(self) -> MatchContext:
+        return MatchContext(now=self.clock(), state_of=self.store.state)
+
+    def _visible(self) -> list[Paper]:
+        papers = self.index.filter(self.query_obj, self.library, self._context())
+        if self.view == "unread":
+            papers = [p for p in papers if not self.store.state(p.id).read]
+        elif self.view == "starred":
+            papers = [p for p in papers if self.store.state(p.id).starred]
+        return papers
+
+    def _apply_filter(self, keep_id: str | None = None) -> None:
+        current = self.paper_list.current
+        papers = self._visible()
+        self.paper_list.set_papers(papers, keep_id=keep_id or (current.id if current else None))
+        self.filter_bar.show_count(len(papers), len(self.library), VIEWS[self.view])
+
+    def _set_query(self, text: str) -> bool:
+        try:
+            self.query_obj = parse_query(text)
+        except QueryError as error:
+            self.filter_bar.show_error(str(error), len(self.paper_list.papers), len(self.library))
+            return False
+        return True
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        if self._set_query(event.text):
+            self._apply_filter()
+            self.store.set_setting("ui.query", event.text)
+
+    @on(FilterBar.Done)
+    def _filter_done(self, event: FilterBar.Done) -> None:
+        self.paper_list.focus()
+
+    def action_focus_filter(self) -> None:
+        self.filter_bar.input.focus()
+
+    def action_view(self, view: str) -> None:
+        """Toggle an unread-only or starred-only view on top of the query."""
+        self.view = "all" if self.view == view else view
+        self.store.set_setting("ui.view", self.view)
+        self._apply_filter()
+
+    # -------------------------------------------------------------- selection
+    @on(PaperList.Highlighted)
+    def _highlighted(self, event: PaperList.Highlighted) -> None:
+        paper = event.paper
+        self.detail.show(paper, self.store.state(paper.id) if paper else PaperState())
+        if paper is not None:
+            self.store.set_setting("ui.selected", paper.id)
+
+    @property
+    def current(self) -> Paper | None:
+        return self.paper_list.current
+
+    def _state_changed(self, paper: Paper) -> None:
+        self.paper_list.refresh_paper(paper.id)
+        self.detail.update_state(self.store.state(paper.id))
+
+    def action_toggle_read(self) -> None:
+        if (paper := self.current) is not None:
+            self.store.toggle_read(paper.id)
+            self._state_changed(paper)
+
+    def action_toggle_star(self) -> None:
+        if (paper := self.current) is not None:
+            state = self.store.toggle_starred(paper.id)
+            self._state_changed(paper)
+            self.notify("starred (to read)" if state.starred else "unstarred", timeout=1.5)
+
+    def action_mark_read_next(self) -> None:
+        if (paper := self.current) is not None:
+            self.store.set_read(paper.id, True)
+            self._state_changed(paper)
+            self.paper_list.action_cursor_down()
+
+    def action_switch_pane(self) -> None:
+        if self.focused is self.paper_list:
+            self.detail.focus()
+        else:
+            self.paper_list.focus()
+
+    # ----------------------------------------------------------------- links
+    def open_link(self, url: str | None, base: str | None = None) -> None:
+        """The one place the app opens a URL: checked first, refused with a one-line reason."""
+        try:
+            safe = check_url(url, base)
+        except UnsafeURLError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        if self._opener is not None:
+            self._opener(safe)
+        elif _has_graphical_browser():
+            webbrowser.open(safe)
+        else:
+            # A console browser takes over the terminal: hand it over and take it back after.
+            try:
+                with self.suspend():
+                    opened = webbrowser.open(safe)
+            except Exception:  # noqa: BLE001 - SuspendNotSupported and friends: just try without
+                opened = webbrowser.open(safe)
+            if not opened:
+                self.notify(f"no browser found; press y to copy the link: {safe}", markup=False)
+                return
+        self.notify(f"opened {safe}", markup=False, timeout=2)
+
+    def action_open_pdf(self) -> None:
+        if (paper := self.current) is not None:
+            self.open_link(paper.links.pdf or paper.first_link)
+
+    def action_open_page(self) -> None:
+        if (paper := self.current) is not None:
+            self.open_link(paper.links.abs or paper.links.post or paper.first_link)
+
+    @on(DetailPane.LinkClicked)
+    def _summary_link(self, event: DetailPane.LinkClicked) -> None:
+        self.open_link(event.href, base=event.paper.first_link if event.paper else None)
+
+    # ------------------------------------------------------------- clipboard
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy to the system clipboard, else through the terminal (OSC 52); say which."""
+        try:
+            self._clipboard(text)
+            where = "clipboard"
+        except Exception:  # noqa: BLE001 - pyperclip raises its own exception types per platform
+            self.copy_to_clipboard(text)
+            where = "terminal clipboard"
+        self.notify(f"copied {what} to the {where}", markup=False, timeout=2)
+
+    def action_copy_citation(self, fmt: str = "bibtex") -> None:
+        if (paper := self.current) is not None:
+            self.copy_text(cite.export([paper], fmt), f"{fmt} for {paper.id}")
+
+    def action_copy_link(self) -> None:
+        if (paper := self.current) is not None and (link := paper.first_link):
+            try:
+                self.copy_text(check_url(link), link)
+            except UnsafeURLError as error:
+                self.notify(str(error), severity="warning", markup=False)
+
+    def action_export_list(self, fmt: str = "bibtex") -> None:
+        """Write the papers in the current list to a file in the data folder and say where."""
+        papers = list(self.paper_list.papers)
+        suffix = {"bibtex": "bib", "ris": "ris", "markdown": "md", "plain": "txt", "json": "json"}[fmt]
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        target = Path(paths.data_dir()) / "exports" / f"papers-{stamp}.{suffix}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(cite.export(papers, fmt), encoding="utf-8")
+        except OSError as error:
+            self.notify(f"export failed: {error.strerror}", severity="error", markup=False)
+            return
+        self.notify(f"exported {len(papers)} papers to {target}", markup=False, timeout=6)
+
+    # ---------------------------------------------------------------- reload
+    def action_reload(self) -> None:
+        self.run_ingest(self.sources or self.store.setting("library.sources", []) or sample_sources())
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def run_ingest(self, sources: Sequence[str]) -> list[SourceReport]:
+        """Read feeds off the UI thread; the list keeps working meanwhile."""
+        return ingest(self.store, list(sources))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "ingest":
+            return
+        if event.state == WorkerState.ERROR:
+            self.notify(f"reload failed: {event.worker.error}", severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS:
+            reports: list[SourceReport] = event.worker.result or []
+            self._after_ingest(reports)
+
+    def _after_ingest(self, reports: Iterable[SourceReport]) -> None:
+        new = 0
+        for report in reports:
+            new += report.new
+            if report.error:
+                self.notify(clean_line(report.error), severity="error", markup=False, timeout=8)
+            for warning in report.warnings:
+                self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
+        self._load_library()
+        if new:
+            self.notify(f"{new} new papers", timeout=3)
+
+    # ------------------------------------------------------------ help & cmds
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self._help_sections()))
+
+    def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
+            return [
+                (self._keys_for(binding), binding.description or binding.action) for binding in bindings
+            ]
+
+        return [
+            ("Moving", rows(PaperList.BINDINGS)),  # type: ignore[arg-type]
+            ("Triage", rows(self.BINDINGS)),  # type: ignore[arg-type]
+            ("Filter bar", rows(FilterBar.BINDINGS)),  # type: ignore[arg-type]
+            ("Everywhere", [("ctrl+p", "command palette: every action by name")]),
+        ]
+
+    def _keys_for(self, binding: Binding) -> str:
+        keys = self._keymap.get(binding.id or "", binding.key)
+        return ", ".join(
+            self.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Mark read and next", "Mark the paper read and move to the next", self.action_mark_read_next),
+            ("Toggle read", "Mark the paper read or unread", self.action_toggle_read),
+            ("Toggle star", "Star the paper (to read) or unstar it", self.action_toggle_star),
+            ("Unread only", "Show only unread papers (again: all)", lambda: self.action_view("unread")),
+            ("Starred only", "Show only starred papers (again: all)", lambda: self.action_view("starred")),
+            ("Open PDF", "Open the paper's PDF in the browser", self.action_open_pdf),
+            ("Open abstract page", "Open the abstract or post page", self.action_open_page),
+            ("Copy link", "Copy the paper's link", self.action_copy_link),
+            ("Filter", "Focus the filter bar", self.action_focus_filter),
+            ("Reload feeds", "Read the feeds again", self.action_reload),
+            ("Help", "Show every key", self.action_help),
+            ("Toggle light/dark", "Switch between the light and dark theme", self.action_toggle_dark),
+        ]
+        for fmt in cite.FORMATS:
+            if fmt != "json":
+                commands.append(
+                    (f"Copy as {fmt}", f"Copy the paper's citation as {fmt}",
+                     lambda fmt=fmt: self.action_copy_citation(fmt)),  # type: ignore[misc]
+                )
+        for fmt in cite.FORMATS:
+            commands.append(
+                (f"Export list as {fmt}", f"Write the papers in the list to a {fmt} file",
+                 lambda fmt=fmt: self.action_export_list(fmt)),  # type: ignore[misc]
+            )
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.store.set_setting("ui.theme", self.theme)
+
+    async def action_quit(self) -> None:
+        self.store.flush()
+        self.exit()
+
+
+def make_app(
+    sources: Sequence[str] = (),
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    opener: Opener | None = None,
+    clipboard: Clipboard | None = None,
+) -> ReaderApp:
+    """Build the app: the CLI and the tests both come through here."""
+    return ReaderApp(
+        store if store is not None else Store(),
+        sources,
+        clock=clock,
+        opener=opener,
+        clipboard=clipboard,
+    )

@@ -1,0 +1,120 @@
+"""The detail pane: the selected paper's metadata, then its summary rendered as Markdown.
+
+Only the selected paper is rendered. The metadata header updates at once (it is cheap); the Markdown
+body is debounced so holding ``j`` does not rebuild a long summary for every row passed over.
+Feed text is untrusted: the header is built from ``Content`` pieces (never markup) and the summary is
+Markdown produced by :mod:`reader_tui.render`, whose links go through the app's one checked opener.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Markdown, Static
+
+from reader_tui.model import Paper, PaperState
+from reader_tui.render import summary_markdown
+from reader_tui.safety import clean_line
+
+MARKDOWN_DEBOUNCE = 0.06
+"""Seconds the cursor must rest on a paper before its summary is rebuilt."""
+
+
+def _field(label: str, value: str, style: str = "") -> Content:
+    return Content.assemble((f"{label:<13}", "$text-muted"), (clean_line(value), style), "\n")
+
+
+def paper_header(paper: Paper, state: PaperState) -> Content:
+    """The metadata block shown above the summary, built without markup parsing."""
+    marks = []
+    marks.append("unread" if not state.read else "read")
+    if state.starred:
+        marks.append("★ starred")
+    parts: list[Content] = [
+        Content.styled(clean_line(paper.title) or "(untitled)", "bold $text-accent"),
+        Content("\n"),
+        Content.styled(" · ".join(marks), "$text-warning" if state.starred else "$text-muted"),
+        Content("\n\n"),
+    ]
+    if paper.authors:
+        parts.append(_field("Authors", ", ".join(paper.authors)))
+    if paper.affiliations:
+        parts.append(_field("Affiliations", "; ".join(paper.affiliations)))
+    if paper.categories:
+        parts.append(_field("Categories", ", ".join(paper.categories), "$text-primary"))
+    if paper.keywords:
+        parts.append(_field("Keywords", ", ".join(paper.keywords)))
+    if paper.arxiv_id:
+        version = f"v{paper.version}" if paper.version else ""
+        parts.append(_field("arXiv", f"{paper.arxiv_id}{version}"))
+    if paper.published:
+        parts.append(_field("Date", paper.published.strftime("%Y-%m-%d %H:%M %Z")))
+    if paper.journal_ref:
+        parts.append(_field("Journal", paper.journal_ref))
+    if paper.links.doi:
+        parts.append(_field("DOI", paper.links.doi))
+    if paper.feeds:
+        parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", ", ".join(paper.feeds)))
+    for name, url in (("PDF", paper.links.pdf), ("Abstract", paper.links.abs), ("Post", paper.links.post)):
+        if url:
+            parts.append(_field(name, url, "underline"))
+    return Content.assemble(*parts)
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    """Scrollable view of one paper."""
+
+    @dataclass
+    class LinkClicked(Message):
+        """A link in the rendered summary was clicked; the app decides whether it may open."""
+
+        href: str
+        paper: Paper | None
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's keyword
+        super().__init__(id=id)
+        self.paper: Paper | None = None
+        self._timer: Timer | None = None
+        self._rendered_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("No paper selected."), id="detail-header")
+        yield Markdown("", id="detail-summary", open_links=False)
+
+    def show(self, paper: Paper | None, state: PaperState) -> None:
+        """Show ``paper`` now (header) and soon (summary)."""
+        self.paper = paper
+        header = self.query_one("#detail-header", Static)
+        if paper is None:
+            header.update(Content("No paper matches."))
+            self._schedule_summary()
+            return
+        header.update(paper_header(paper, state))
+        if paper.id != self._rendered_id:
+            self.scroll_home(animate=False)
+            self._schedule_summary()
+
+    def update_state(self, state: PaperState) -> None:
+        """Redraw the header after a read/starred change, leaving the summary alone."""
+        if self.paper is not None:
+            self.query_one("#detail-header", Static).update(paper_header(self.paper, state))
+
+    def _schedule_summary(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(MARKDOWN_DEBOUNCE, self._render_summary)
+
+    async def _render_summary(self) -> None:
+        paper = self.paper
+        markdown = "" if paper is None else summary_markdown(paper.summary_html, paper.first_link)
+        self._rendered_id = None if paper is None else paper.id
+        await self.query_one("#detail-summary", Markdown).update(markdown)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        self.post_message(self.LinkClicked(event.href, self.paper))

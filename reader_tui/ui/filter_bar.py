@@ -1,0 +1,85 @@
+"""The filter bar: a query input and a line saying how many papers match (or what is wrong).
+
+The bar only reports what the user typed; the app owns the query, runs it and tells the bar the
+result, so the same query logic serves the CLI and the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, Static
+
+PLACEHOLDER = "/ to filter: words  author:  cat:  kw:  is:unread  is:starred  since:7d  -word  a OR b"
+
+
+class FilterBar(Horizontal):
+    """Query input plus the match count."""
+
+    BINDINGS = [
+        Binding("escape", "clear", "Clear filter", id="filter.clear"),
+        Binding("enter", "accept", "Keep filter", id="filter.accept"),
+    ]
+    """Escape clears the query and returns to the list; enter returns keeping it."""
+
+    @dataclass
+    class Changed(Message):
+        """The query text changed (each keystroke)."""
+
+        text: str
+
+    @dataclass
+    class Done(Message):
+        """The user left the bar (``cleared`` is True after escape)."""
+
+        cleared: bool
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=PLACEHOLDER, id="filter-input", select_on_focus=False)
+        yield Static("", id="filter-status")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#filter-input", Input)
+
+    @property
+    def text(self) -> str:
+        return self.input.value
+
+    def set_text(self, text: str) -> None:
+        """Put a query in the input without the user typing it (restoring the last session)."""
+        with self.input.prevent(Input.Changed):
+            self.input.value = text
+
+    def show_count(self, shown: int, total: int, view: str = "") -> None:
+        label = f"{shown:,} of {total:,}"
+        self.query_one("#filter-status", Static).update(Content(f"{label}{'  ' + view if view else ''}"))
+        self.remove_class("-error")
+
+    def show_error(self, message: str, shown: int, total: int) -> None:
+        status = f"{message} · {shown:,} of {total:,}"
+        self.query_one("#filter-status", Static).update(Content(status))
+        self.add_class("-error")
+
+    @on(Input.Changed, "#filter-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(event.value))
+
+    @on(Input.Submitted, "#filter-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Done(cleared=False))
+
+    def action_clear(self) -> None:
+        self.input.value = ""
+        self.post_message(self.Done(cleared=True))
+
+    def action_accept(self) -> None:
+        self.post_message(self.Done(cleared=False))
