@@ -1,0 +1,783 @@
+"""The store: the one object that owns TinyDB and keeps the library on disk.
+
+It holds two TinyDB files in the data dir, kept apart because one TinyDB write rewrites the whole file:
+
+* ``state.json``: what the user decided (read/starred per paper), small app settings and per-source
+  fingerprints. Small, written often.
+* ``papers.json``: the paper cache, so papers stay after they leave their feed. Large (~35 MB at 10,000
+  papers), written when feeds bring new papers.
+
+Both use TinyDB's layout (``{table: {doc_id: document}}``) with the paper id, setting key or source as
+document id, and go through :class:`AtomicJSONStorage`, a TinyDB storage that never leaves a half-written
+file. The store answers every read from memory and writes behind: a change is in memory at once and on
+disk within a second, written by a daemon thread after a short debounce.
+
+Two processes may share the data dir. Every write happens under a file lock, re-reads the file if another
+process changed it, and merges: per paper the state with the newer ``changed`` time wins (likewise for
+settings and sources); the paper cache is a union, with :meth:`Paper.merge` for papers both sides hold.
+
+Damaged files are moved aside and the last good backup (``<name>.bak``, the version before the last write)
+is restored; the user is told in one line via :attr:`Store.messages`, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import json
+import math
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from reader_tui import paths
+from reader_tui.model import Paper, PaperState
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+STATE_FILE = "state.json"
+PAPERS_FILE = "papers.json"
+FORMAT_VERSION = 1
+LOCK_TIMEOUT = 10.0
+"""Seconds to wait for another process's write before giving up (and retrying later)."""
+MAX_WRITE_DELAY = 0.8
+"""A burst of changes is written at the latest this long after its first change, so that a user who keeps
+toggling still sees every change on disk within a second."""
+
+_TOKEN_RE = re.compile(rb'"token":\s*"([0-9a-f]{32})"')
+_HEAD_BYTES = 256
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+Fingerprint = tuple[int, int, int, str | None]
+"""(inode, size, mtime_ns, write token) of a store file: tells cheaply whether another process wrote it."""
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class CorruptFileError(ValueError):
+    """A store file exists but is not a TinyDB JSON document (truncated, NUL-filled, not JSON)."""
+
+
+def _parse(raw: bytes) -> dict[str, dict[str, Any]]:
+    """Decode a store file, insisting on TinyDB's layout so that garbage that happens to be JSON is caught."""
+    if not raw.strip():
+        raise CorruptFileError("empty file")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CorruptFileError(str(exc)) from exc
+    if not isinstance(data, dict) or not all(isinstance(table, dict) for table in data.values()):
+        raise CorruptFileError("not a TinyDB document")
+    return data
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable; directories cannot be opened for fsync on Windows, where it is not needed."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage whose writes are all-or-nothing.
+
+    TinyDB's ``JSONStorage`` rewrites the file in place, so a crash mid-write leaves a file that no longer
+    loads. This one writes a temp file in the same folder, fsyncs it, ``os.replace``-s it over the old file
+    and fsyncs the folder: after a ``kill -9`` or power loss the file holds the old or the new data.
+    Because files are only ever replaced, never modified, the previous version can be kept as a backup by
+    hard-linking it (no copy) before the replace.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.backup_path = self.path.with_name(self.path.name + ".bak")
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        """The file's data, or None when there is no file yet. Raises :class:`CorruptFileError`."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return _parse(raw)
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.write_bytes(_DUMPS(data).encode("utf-8"))
+
+    def write_bytes(self, payload: bytes) -> None:
+        """Atomically replace the file with ``payload`` (already-serialized JSON)."""
+        folder = self.path.parent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(folder)
+
+    def keep_backup(self) -> None:
+        """Make the current file the backup, atomically (hard link; a copy where links are not supported)."""
+        if not self.path.exists():
+            return
+        tmp = self.backup_path.with_name(f".{self.backup_path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.link(self.path, tmp)
+        except OSError:
+            AtomicJSONStorage(self.backup_path).write_bytes(self.path.read_bytes())
+            return
+        try:
+            os.replace(tmp, self.backup_path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def remove_stale_temps(self) -> None:
+        """Delete temp files left by a writer that was killed (call only while holding the file's lock)."""
+        for pattern in (f".{self.path.name}.*.tmp", f".{self.backup_path.name}.*.tmp"):
+            for stale in self.path.parent.glob(pattern):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+    def fingerprint(self) -> Fingerprint | None:
+        """Identity of the file's current version, cheap enough to check every second or two.
+
+        Inode, size and mtime alone can repeat (inode reuse within one coarse mtime tick), so each write
+        puts a random token at the head of the file and the fingerprint includes it.
+        """
+        try:
+            with open(self.path, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                head = handle.read(_HEAD_BYTES)
+        except FileNotFoundError:
+            return None
+        match = _TOKEN_RE.search(head)
+        return (st.st_ino, st.st_size, st.st_mtime_ns, match.group(1).decode() if match else None)
+
+    def close(self) -> None:
+        pass
+
+
+def _meta_prefix(token: str) -> str:
+    """The head of every store file: the ``meta`` table, first, so :meth:`fingerprint` finds the token."""
+    return '{"meta":{"1":' + _DUMPS({"token": token, "format": FORMAT_VERSION}) + "}"
+
+
+class _StoreFile:
+    """One TinyDB file of the store with its lock, its backup and the fingerprint of the version last seen.
+
+    ``known`` is the fingerprint of the version this process last read or wrote and knows to be good;
+    when the file on disk still has it, another process has not written since and there is no need to
+    re-read it.
+    """
+
+    def __init__(self, path: Path, messages: list[str]) -> None:
+        self.db = TinyDB(path, storage=AtomicJSONStorage)
+        storage = self.db.storage
+        assert isinstance(storage, AtomicJSONStorage)
+        self.storage = storage
+        self.name = path.name
+        self.messages = messages
+        self.known: Fingerprint | None = None
+        self._lock: BaseFileLock | None = None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        if self._lock is None:
+            from filelock import FileLock  # lazy: 25 ms of start-up that the first paint does not need
+
+            self._lock = FileLock(str(self.storage.path) + ".lock", timeout=LOCK_TIMEOUT)
+        with self._lock:
+            yield
+
+    def changed_on_disk(self) -> bool:
+        return self.storage.fingerprint() != self.known
+
+    def read_locked(self) -> dict[str, dict[str, Any]] | None:
+        """Read the file (caller holds the lock); a damaged file is replaced by its backup, with a message."""
+        try:
+            data = self.storage.read()
+        except CorruptFileError:
+            data = self._recover()
+        except OSError as exc:
+            self.messages.append(f"{self.name} could not be read ({exc}); working without it for now")
+            return None
+        self.known = self.storage.fingerprint()
+        return data
+
+    def write_locked(self, payload: bytes) -> None:
+        """Replace the file (caller holds the lock); the replaced version, if good, becomes the backup."""
+        if self.known is not None and self.storage.fingerprint() == self.known:
+            self.storage.keep_backup()
+        self.storage.write_bytes(payload)
+        self.known = self.storage.fingerprint()
+
+    def _recover(self) -> dict[str, dict[str, Any]] | None:
+        path, backup = self.storage.path, self.storage.backup_path
+        try:
+            aside = _move_aside(path)
+        except OSError as exc:
+            self.messages.append(
+                f"{self.name} was unreadable and could not be moved aside ({exc}); started empty"
+            )
+            return None
+        lead = f"{self.name} was unreadable; moved it to {aside.name} and"
+        try:
+            raw = backup.read_bytes()
+            data = _parse(raw)
+        except FileNotFoundError:
+            self.messages.append(f"{lead} started empty (there was no backup)")
+            return None
+        except (CorruptFileError, OSError):
+            with contextlib.suppress(OSError):
+                _move_aside(backup)
+            self.messages.append(f"{lead} started empty (its backup {backup.name} was unreadable too)")
+            return None
+        when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        try:
+            self.storage.write_bytes(raw)
+        except OSError as exc:
+            self.messages.append(f"{lead} loaded the backup from {when}, but could not write it back ({exc})")
+            return data
+        self.messages.append(f"{lead} restored the backup from {when}")
+        return data
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, aside)
+    return aside
+
+
+def _merge_newer(
+    mine: dict[_K, _V], disk: dict[_K, _V], stamp: Callable[[_V], float]
+) -> tuple[dict[_K, _V], dict[_K, _V], bool]:
+    """Merge two versions of a table where every record carries its last-change time; the newer one wins.
+
+    Returns the merged table, the records that came from disk and differ from ``mine`` (to be applied to
+    memory), and whether the disk lacks something of ours (so the file must be written). Ties go to disk,
+    so that two processes converge on the same answer.
+    """
+    merged = dict(disk)
+    disk_lacks_ours = False
+    for key, value in mine.items():
+        theirs = disk.get(key)
+        if theirs is None or stamp(value) > stamp(theirs):
+            merged[key] = value
+            disk_lacks_ours = disk_lacks_ours or theirs != value
+    from_disk = {key: value for key, value in disk.items() if merged[key] is value and mine.get(key) != value}
+    return merged, from_disk, disk_lacks_ours
+
+
+_Stamped = tuple[Any, float]
+"""A setting or source record in memory: (value, changed)."""
+
+
+def _stamp_of_state(state: PaperState) -> float:
+    return state.changed
+
+
+def _stamp_of_record(record: _Stamped) -> float:
+    return record[1]
+
+
+def _decode_stamped(table: dict[str, Any] | None, field: str) -> dict[str, _Stamped]:
+    out: dict[str, _Stamped] = {}
+    for key, doc in (table or {}).items():
+        if isinstance(doc, dict):
+            with contextlib.suppress(TypeError, ValueError):
+                out[key] = (doc.get(field), float(doc.get("changed") or 0.0))
+    return out
+
+
+def _apply_newer(table: dict[str, _V], incoming: dict[str, _V], stamp: Callable[[_V], float]) -> set[str]:
+    """Take records from disk into memory unless memory changed them again meanwhile (newer stamp)."""
+    applied: set[str] = set()
+    for key, value in incoming.items():
+        current = table.get(key)
+        if current is None or stamp(value) >= stamp(current):
+            table[key] = value
+            applied.add(key)
+    return applied
+
+
+class _StateTables:
+    """The contents of ``state.json`` in memory."""
+
+    __slots__ = ("settings", "sources", "states")
+
+    def __init__(
+        self,
+        states: dict[str, PaperState] | None = None,
+        settings: dict[str, _Stamped] | None = None,
+        sources: dict[str, _Stamped] | None = None,
+    ) -> None:
+        self.states = states if states is not None else {}
+        self.settings = settings if settings is not None else {}
+        self.sources = sources if sources is not None else {}
+
+    def copy(self) -> _StateTables:
+        return _StateTables(dict(self.states), dict(self.settings), dict(self.sources))
+
+    @classmethod
+    def decode(cls, data: dict[str, dict[str, Any]] | None) -> _StateTables:
+        data = data or {}
+        states: dict[str, PaperState] = {}
+        for paper_id, doc in (data.get("state") or {}).items():
+            if isinstance(doc, dict):
+                with contextlib.suppress(TypeError, ValueError):
+                    states[paper_id] = PaperState(
+                        read=bool(doc.get("read")),
+                        starred=bool(doc.get("starred")),
+                        changed=float(doc.get("changed") or 0.0),
+                    )
+        return cls(
+            states,
+            _decode_stamped(data.get("settings"), "value"),
+            _decode_stamped(data.get("sources"), "info"),
+        )
+
+    def encode(self) -> bytes:
+        body = {
+            "state": {
+                pid: {"read": s.read, "starred": s.starred, "changed": s.changed}
+                for pid, s in self.states.items()
+            },
+            "settings": {key: {"value": v, "changed": t} for key, (v, t) in self.settings.items()},
+            "sources": {key: {"info": v, "changed": t} for key, (v, t) in self.sources.items()},
+        }
+        return (_meta_prefix(secrets.token_hex(16)) + "," + _DUMPS(body)[1:]).encode("utf-8")
+
+
+class Store:
+    """Read/starred state, the paper cache, settings and source fingerprints, shared safely between processes.
+
+    Reads come from memory. Changes land in memory at once and on disk within about a second (a daemon
+    thread writes them after ``flush_delay`` seconds of quiet, at most :data:`MAX_WRITE_DELAY` after the
+    first unsaved change); :meth:`flush` writes now and :meth:`close` (or leaving a ``with`` block) flushes
+    and stops the thread. The thread also looks every ``poll_interval`` seconds (a stat and a 256-byte read)
+    whether another process wrote, merges what it wrote, and tells :attr:`on_change` which papers' state
+    changed that way.
+
+    Returned ``Paper`` objects are shared, not copies: treat them as read-only. ``PaperState`` objects are
+    copies.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        flush_delay: float = 0.4,
+        poll_interval: float | None = 2.0,
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else paths.data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.messages: list[str] = []
+        """One-line notes for the user (a damaged file was restored, a write failed); only ever appended."""
+        self.on_change: Callable[[set[str]], None] | None = None
+        """Called from the writer thread with the ids whose state another process changed."""
+
+        self._flush_delay = flush_delay
+        self._max_delay = max(flush_delay, min(2 * flush_delay, MAX_WRITE_DELAY))
+        self._poll_interval = poll_interval
+        self._mem = threading.RLock()  # guards the in-memory tables
+        self._io = threading.Lock()  # one sync at a time within this process
+        self._wake = threading.Condition()
+        self._due: float | None = None
+        self._first_unsaved: float | None = None
+        self._closing = False
+        self._closed = False
+        self._last_stamp = 0.0
+        self._last_failure: str | None = None
+
+        self._state_file = _StoreFile(self.data_dir / STATE_FILE, self.messages)
+        self._papers_file = _StoreFile(self.data_dir / PAPERS_FILE, self.messages)
+        self._tables = self._load_state()
+        self._state_gen = self._state_saved_gen = 0
+        self._papers: dict[str, Paper] = self._load_papers()
+        self._papers_list: list[Paper] | None = None
+        self._papers_gen = self._papers_saved_gen = 0
+        self._paper_json: dict[str, tuple[Paper, str]] = {}  # serialized form per paper, for cheap rewrites
+
+        self._thread = threading.Thread(target=self._run, name="reader-tui-store", daemon=True)
+        self._thread.start()
+        ref = weakref.ref(self)
+
+        def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
+            store = ref()
+            if store is not None:
+                store._close_quietly()
+
+        self._atexit = close_at_exit
+        atexit.register(close_at_exit)
+
+    @property
+    def state_path(self) -> Path:
+        return self._state_file.storage.path
+
+    @property
+    def papers_path(self) -> Path:
+        return self._papers_file.storage.path
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Write what is pending and stop the writer thread. Safe to call twice."""
+        if self._closed:
+            return
+        with self._wake:
+            self._closing = True
+            self._wake.notify_all()
+        self._thread.join()
+        try:
+            self.flush()
+        finally:
+            self._closed = True
+            atexit.unregister(self._atexit)
+            self._state_file.db.close()
+            self._papers_file.db.close()
+
+    def _close_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def flush(self) -> None:
+        """Write pending changes now and take in what other processes wrote. Raises OSError if it cannot."""
+        if self._closed:
+            return
+        changed = self._sync()
+        self._notify(changed)
+
+    # ------------------------------------------------------------------ papers
+
+    def papers(self) -> list[Paper]:
+        """Every paper in the library, in the order first seen. The list is yours; the papers are shared."""
+        with self._mem:
+            if self._papers_list is None:
+                self._papers_list = list(self._papers.values())
+            return list(self._papers_list)
+
+    def get(self, paper_id: str) -> Paper | None:
+        return self._papers.get(paper_id)
+
+    def __len__(self) -> int:
+        return len(self._papers)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._papers
+
+    def add_papers(self, papers: Iterable[Paper]) -> list[str]:
+        """Merge papers into the cache and return the ids that were not in it before.
+
+        A paper already cached is combined with :meth:`Paper.merge` (the cached copy's fields win, gaps are
+        filled, feeds are united). All of it is written in one file write, behind.
+        """
+        self._check_open()
+        new: list[str] = []
+        with self._mem:
+            changed = False
+            for paper in papers:
+                old = self._papers.get(paper.id)
+                if old is None:
+                    self._papers[paper.id] = paper
+                    new.append(paper.id)
+                    changed = True
+                elif old != paper:
+                    merged = old.merge(paper)
+                    if merged != old:
+                        self._papers[paper.id] = merged
+                        changed = True
+            if changed:
+                self._papers_gen += 1
+                self._papers_list = None
+        if changed:
+            self._schedule()
+        return new
+
+    # ------------------------------------------------------------------ state
+
+    def state(self, paper_id: str) -> PaperState:
+        found = self._tables.states.get(paper_id)
+        return replace(found) if found is not None else PaperState()
+
+    def states(self) -> dict[str, PaperState]:
+        """Every paper the user ever marked (papers never touched are absent: unread and unstarred)."""
+        with self._mem:
+            return {pid: replace(s) for pid, s in self._tables.states.items()}
+
+    def set_read(self, paper_id: str, read: bool) -> PaperState:
+        return self._set_state(paper_id, read=read)
+
+    def set_starred(self, paper_id: str, starred: bool) -> PaperState:
+        return self._set_state(paper_id, starred=starred)
+
+    def toggle_read(self, paper_id: str) -> PaperState:
+        with self._mem:
+            return self._set_state(paper_id, read=not self.state(paper_id).read)
+
+    def toggle_starred(self, paper_id: str) -> PaperState:
+        with self._mem:
+            return self._set_state(paper_id, starred=not self.state(paper_id).starred)
+
+    def _set_state(self, paper_id: str, **change: bool) -> PaperState:
+        self._check_open()
+        with self._mem:
+            old = self._tables.states.get(paper_id) or PaperState()
+            new = replace(old, **change)
+            if (new.read, new.starred) == (old.read, old.starred):
+                return replace(old)
+            new.changed = self._stamp(old.changed)
+            self._tables.states[paper_id] = new
+            self._state_gen += 1
+        self._schedule()
+        return replace(new)
+
+    # ------------------------------------------------------------------ settings and sources
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        found = self._tables.settings.get(key)
+        return found[0] if found is not None else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Remember a small JSON-serializable value (last selected paper, last filter, ...)."""
+        self._set_stamped(self._tables.settings, key, value)
+
+    def source_info(self, source: str) -> dict[str, Any] | None:
+        """What was remembered about a feed source (e.g. ETag, Last-Modified, content hash), as a copy."""
+        found = self._tables.sources.get(source)
+        return json.loads(_DUMPS(found[0])) if found is not None and found[0] is not None else None
+
+    def set_source_info(self, source: str, info: dict[str, Any]) -> None:
+        self._set_stamped(self._tables.sources, source, json.loads(_DUMPS(info)))
+
+    def _set_stamped(self, table: dict[str, _Stamped], key: str, value: Any) -> None:
+        self._check_open()
+        _DUMPS(value)  # fail here, in the caller, rather than in the writer thread
+        with self._mem:
+            old = table.get(key)
+            if old is not None and old[0] == value:
+                return
+            table[key] = (value, self._stamp(old[1] if old is not None else 0.0))
+            self._state_gen += 1
+        self._schedule()
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise RuntimeError("the store is closed")
+
+    def _stamp(self, previous: float) -> float:
+        """A change time later than the record it replaces and than any earlier change in this process."""
+        now = max(time.time(), math.nextafter(self._last_stamp, math.inf), math.nextafter(previous, math.inf))
+        self._last_stamp = now
+        return now
+
+    def _load_state(self) -> _StateTables:
+        f = self._state_file
+        with f.locked():
+            f.storage.remove_stale_temps()
+            return _StateTables.decode(f.read_locked())
+
+    def _load_papers(self) -> dict[str, Paper]:
+        f = self._papers_file
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # parsing builds ~1M objects; the collector would re-scan them over and over
+        try:
+            with f.locked():
+                f.storage.remove_stale_temps()
+                data = f.read_locked()
+            return self._decode_papers(data)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _decode_papers(self, data: dict[str, dict[str, Any]] | None) -> dict[str, Paper]:
+        papers: dict[str, Paper] = {}
+        for paper_id, doc in ((data or {}).get("papers") or {}).items():
+            try:
+                papers[paper_id] = Paper.from_dict(doc)
+            except (TypeError, ValueError, KeyError, AttributeError):
+                continue  # one bad record must not cost the rest of the library
+        return papers
+
+    def _encode_papers(self, papers: dict[str, Paper]) -> bytes:
+        """Serialize the cache, re-encoding only papers that changed since the last write."""
+        cache = self._paper_json
+        parts: list[str] = []
+        for paper_id, paper in papers.items():
+            cached = cache.get(paper_id)
+            if cached is None or cached[0] is not paper:
+                cached = (paper, _DUMPS(paper_id) + ":" + _DUMPS(paper.to_dict()))
+                cache[paper_id] = cached
+            parts.append(cached[1])
+        text = _meta_prefix(secrets.token_hex(16)) + ',"papers":{' + ",".join(parts) + "}}"
+        return text.encode("utf-8")
+
+    def _schedule(self) -> None:
+        with self._wake:
+            now = time.monotonic()
+            if self._first_unsaved is None:
+                self._first_unsaved = now
+            self._due = min(now + self._flush_delay, self._first_unsaved + self._max_delay)
+            self._wake.notify()
+
+    def _run(self) -> None:
+        """The writer thread: wait for a due write or a poll, sync, repeat; never dies of an error."""
+        next_poll = time.monotonic() + (self._poll_interval or 0.0)
+        while True:
+            with self._wake:
+                while True:
+                    if self._closing:
+                        return
+                    now = time.monotonic()
+                    if self._due is not None and now >= self._due:
+                        break
+                    if self._poll_interval is not None and now >= next_poll:
+                        break
+                    deadlines = [self._due] if self._due is not None else []
+                    if self._poll_interval is not None:
+                        deadlines.append(next_poll)
+                    self._wake.wait(min(deadlines) - now if deadlines else None)
+                self._due = self._first_unsaved = None
+            if self._poll_interval is not None:
+                next_poll = time.monotonic() + self._poll_interval
+            try:
+                changed = self._sync()
+                self._last_failure = None
+                self._notify(changed)
+            except Exception as exc:
+                note = f"could not save to {self.data_dir} ({exc}); will retry"
+                if note != self._last_failure:
+                    self.messages.append(note)
+                    self._last_failure = note
+                with self._wake:
+                    self._due = time.monotonic() + max(2.0, self._flush_delay)
+
+    def _notify(self, changed: set[str]) -> None:
+        callback = self.on_change
+        if changed and callback is not None:
+            callback(changed)
+
+    def _sync(self) -> set[str]:
+        with self._io:
+            changed = self._sync_state()
+            self._sync_papers()
+            return changed
+
+    def _sync_state(self) -> set[str]:
+        f = self._state_file
+        with self._mem:
+            gen = self._state_gen
+            mine = self._tables.copy()
+        dirty = gen != self._state_saved_gen
+        if not dirty and not f.changed_on_disk():
+            return set()
+        with f.locked():
+            if f.changed_on_disk():
+                disk = _StateTables.decode(f.read_locked())
+                states, states_in, write1 = _merge_newer(mine.states, disk.states, _stamp_of_state)
+                settings, settings_in, write2 = _merge_newer(mine.settings, disk.settings, _stamp_of_record)
+                sources, sources_in, write3 = _merge_newer(mine.sources, disk.sources, _stamp_of_record)
+                merged = _StateTables(states, settings, sources)
+                need_write = write1 or write2 or write3
+            else:
+                merged, states_in, settings_in, sources_in = mine, {}, {}, {}
+                need_write = dirty
+            if need_write:
+                f.write_locked(merged.encode())
+        with self._mem:
+            changed = _apply_newer(self._tables.states, states_in, _stamp_of_state)
+            _apply_newer(self._tables.settings, settings_in, _stamp_of_record)
+            _apply_newer(self._tables.sources, sources_in, _stamp_of_record)
+            self._state_saved_gen = gen
+        return changed
+
+    def _sync_papers(self) -> None:
+        f = self._papers_file
+        with self._mem:
+            gen = self._papers_gen
+            mine = dict(self._papers)
+        dirty = gen != self._papers_saved_gen
+        if not dirty and not f.changed_on_disk():
+            return
+        incoming: dict[str, Paper] = {}
+        with f.locked():
+            merged = mine
+            need_write = dirty
+            if f.changed_on_disk():
+                gc_was_enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    disk = self._decode_papers(f.read_locked())
+                finally:
+                    if gc_was_enabled:
+                        gc.enable()
+                merged = dict(mine)
+                need_write = any(paper_id not in disk for paper_id in mine)
+                for paper_id, theirs in disk.items():
+                    ours = mine.get(paper_id)
+                    if ours is None:
+                        merged[paper_id] = incoming[paper_id] = theirs
+                    elif ours != theirs:
+                        combined = ours.merge(theirs)
+                        merged[paper_id] = combined
+                        if combined != ours:
+                            incoming[paper_id] = combined
+                        need_write = need_write or combined != theirs
+            if need_write:
+                f.write_locked(self._encode_papers(merged))
+        remerged = False
+        with self._mem:
+            for paper_id, paper in incoming.items():
+                current = self._papers.get(paper_id)
+                if current is None or current is mine.get(paper_id):
+                    self._papers[paper_id] = paper
+                else:  # changed here while we were writing: keep both sides' knowledge, write again
+                    self._papers[paper_id] = current.merge(paper)
+                    remerged = True
+            if incoming:
+                self._papers_list = None
+            self._papers_saved_gen = gen
+            if remerged:
+                self._papers_gen += 1
+        if remerged:
+            self._schedule()
