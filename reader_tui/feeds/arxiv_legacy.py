@@ -1,0 +1,82 @@
+"""The old export.arxiv.org/rss feeds (RSS 1.0 / RDF, served until early 2024).
+
+Everything beyond the abstract is packed into the title, ``Title. (arXiv:2111.01127v1 [cs.RO])``,
+with ``UPDATED`` or ``CROSS LISTED`` before the closing parenthesis; authors are escaped
+``<a>`` links in ``dc:creator``; the abstract is hard-wrapped HTML; only the channel has a date.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reader_tui.feeds.common import (
+    Entry,
+    FeedContext,
+    abs_url,
+    arxiv_categories,
+    arxiv_from_url,
+    clean_html,
+    decode_tex,
+    dedupe,
+    entry_html,
+    pdf_url,
+    split_arxiv_id,
+    split_authors,
+    strip_tags,
+    unwrap_html,
+)
+from reader_tui.model import Links, Paper
+from reader_tui.safety import clean_line
+
+FORMAT = "arxiv-legacy"
+
+_SUFFIX = re.compile(
+    r"\.?\s*\(arXiv:(?P<id>\S+?)\s*(?:\[(?P<category>[^\]]+)\])?\s*(?P<status>[A-Z][A-Z ]*?)?\s*\)\s*$"
+)
+_ANCHOR_TEXT = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S | re.I)
+_STATUS = {"": "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
+
+
+def detect(parsed: Any) -> bool:
+    return str(parsed.get("version", "")).startswith(("rss09", "rss10")) and any(
+        _SUFFIX.search(str(entry.get("title", ""))) for entry in parsed.entries
+    )
+
+
+def split_title(title: str) -> tuple[str, tuple[str, int | None] | None, str | None, str]:
+    """``"T. (arXiv:2111.01127v1 [cs.RO] UPDATED)"`` -> ``("T", (id, 1), "cs.RO", "UPDATED")``."""
+    title = clean_line(title)
+    match = _SUFFIX.search(title)
+    if not match:
+        return title, None, None, ""
+    return (
+        title[: match.start()].strip(),
+        split_arxiv_id(match.group("id")),
+        match.group("category"),
+        match.group("status") or "",
+    )
+
+
+def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
+    title, arxiv, category, status = split_title(str(entry.get("title") or ""))
+    arxiv = arxiv or arxiv_from_url(entry.get("link"))
+    if arxiv is None:
+        return None
+    arxiv_id, version = arxiv
+    creators = str(entry.get("author") or "")
+    names = [decode_tex(strip_tags(name)) for name in _ANCHOR_TEXT.findall(creators)]
+    authors = dedupe(names) if names else split_authors(strip_tags(creators))
+    return Paper(
+        id=arxiv_id,
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title or arxiv_id,
+        authors=authors,
+        categories=arxiv_categories([], category),
+        summary_html=clean_html(unwrap_html(entry_html(entry))),
+        links=Links(abs=abs_url(arxiv_id), pdf=pdf_url(arxiv_id)),
+        published=ctx.feed_date,
+        feeds=[ctx.source_key],
+        announce_type=_STATUS.get(status.strip(), status.strip().lower() or None),
+    )

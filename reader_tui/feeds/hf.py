@@ -1,0 +1,81 @@
+"""Hugging Face Daily Papers (the python-feedgen RSS mirror of huggingface.co/papers).
+
+Each item links to arxiv.org/abs/ID; authors, upvotes and the abstract are ``<p><b>Label:</b> …</p>``
+paragraphs in the description, after a thumbnail. The thumbnail stays in ``summary_html``; the
+upvote count becomes the comment, since it is what readers of this feed triage by.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reader_tui.feeds.common import (
+    Entry,
+    FeedContext,
+    abs_url,
+    arxiv_from_url,
+    clean_html,
+    entry_date,
+    entry_html,
+    entry_text,
+    pdf_url,
+    split_arxiv_id,
+    split_authors,
+    strip_tags,
+)
+from reader_tui.model import Links, Paper
+
+FORMAT = "hf"
+
+_FIELD = re.compile(r"<p>\s*<b>\s*(?P<label>Authors|Upvotes|Summary)\s*:\s*</b>\s*(?P<value>.*?)</p>", re.S)
+_HF_PAPER = re.compile(r"huggingface\.co/papers/(?P<id>[^/?#\s]+)")
+
+
+def detect(parsed: Any) -> bool:
+    return any(is_hf_item(entry) for entry in parsed.entries)
+
+
+def is_hf_item(entry: Entry) -> bool:
+    summary = str(entry.get("summary") or "")
+    return "<b>Summary:</b>" in summary and "<b>Authors:</b>" in summary
+
+
+def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
+    if not is_hf_item(entry):
+        return None
+    link = str(entry.get("link") or "")
+    hf_page = _HF_PAPER.search(link)
+    arxiv = (
+        arxiv_from_url(link)
+        or arxiv_from_url(entry.get("id"))
+        or (split_arxiv_id(hf_page.group("id")) if hf_page else None)
+    )
+    if arxiv is None:
+        return None
+    arxiv_id, version = arxiv
+    fields: dict[str, str] = {}
+
+    def lift(match: re.Match[str]) -> str:
+        label, value = match.group("label"), match.group("value")
+        fields.setdefault(label, value)
+        return f"<p>{value}</p>" if label == "Summary" else ""
+
+    body = _FIELD.sub(lift, entry_html(entry))
+    upvotes = strip_tags(fields.get("Upvotes"))
+    return Paper(
+        id=arxiv_id,
+        arxiv_id=arxiv_id,
+        version=version,
+        title=entry_text(entry, "title") or arxiv_id,
+        authors=split_authors(strip_tags(fields.get("Authors"))),
+        summary_html=clean_html(body),
+        links=Links(
+            abs=abs_url(arxiv_id),
+            pdf=pdf_url(arxiv_id),
+            post=f"https://huggingface.co/papers/{arxiv_id}",
+        ),
+        published=entry_date(entry),
+        feeds=[ctx.source_key],
+        comment=f"Hugging Face upvotes: {upvotes}" if upvotes else None,
+    )

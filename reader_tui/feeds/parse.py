@@ -1,0 +1,119 @@
+"""Bytes of a feed -> papers: run feedparser once, pick the format, convert, de-duplicate.
+
+feedparser runs with its HTML sanitizer and relative-URI resolver off: together they are more than
+half its time on the digest feeds, and the app never shows feed HTML raw (it is converted to
+Markdown, and :func:`~reader_tui.feeds.common.clean_html` drops active content).
+
+Format detection is per feed (the first module whose ``detect`` accepts the parsed feed); each
+module may hand an entry it does not recognise back, and that entry is read as a generic item.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, ftxj, generic, hf
+from reader_tui.feeds.common import FeedContext, entry_text, safe_link, to_datetime
+from reader_tui.feeds.errors import FeedError
+from reader_tui.feeds.fetch import fetch_source, source_key
+from reader_tui.model import Paper
+from reader_tui.safety import clean_line
+
+# Most specific first: an arXiv API response also matches nothing else, but a digest item links to
+# arXiv too, so the arXiv formats (recognised by their own markers) come before the digest.
+FORMATS: tuple[ModuleType, ...] = (arxiv_api, arxiv_rss, arxiv_legacy, hf, biorxiv, ftxj)
+
+_HTML_MARKERS = (b"<!doctype html", b"<html")
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """The papers of one feed, in feed order, each id once."""
+
+    source: str
+    title: str | None
+    format: str
+    """Which reader handled the feed: ftxj, arxiv-rss, arxiv-legacy, arxiv-api, hf, biorxiv, generic."""
+    papers: list[Paper]
+    warnings: list[str] = field(default_factory=list)
+    """One line each: the feed was read, but not all of it was well-formed."""
+
+
+def parse_feed(content: bytes, source: str) -> ParseResult:
+    """Read a feed document. Raises :class:`FeedError` when it holds nothing usable.
+
+    ``source`` names the feed in messages and, through :func:`source_key`, in ``Paper.feeds``.
+    """
+    if not content or not content.strip():
+        raise FeedError(source, "empty document")
+    import feedparser
+
+    # A BytesIO, never bytes: feedparser would try to open short bytes as a file name.
+    parsed = feedparser.parse(io.BytesIO(content), sanitize_html=False, resolve_relative_uris=False)
+    version = str(parsed.get("version") or "")
+    entries: list[Any] = list(parsed.get("entries") or [])
+    problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    title = entry_text(parsed.get("feed") or {}, "title") or None
+    if not entries:
+        if not version:
+            raise FeedError(source, f"not a feed ({_what_is_it(content, problem)})")
+        if problem:
+            raise FeedError(source, f"no entries ({problem})")
+        return ParseResult(source, title, generic.FORMAT, [], ["the feed has no entries"])
+
+    module = next((m for m in FORMATS if m.detect(parsed)), generic)
+    feed = parsed.get("feed") or {}
+    ctx = FeedContext(
+        source_key=source_key(source),
+        feed_link=safe_link(feed.get("link")),
+        feed_date=to_datetime(feed.get("published_parsed")) or to_datetime(feed.get("updated_parsed")),
+        feed_title=title or "",
+    )
+    warnings = [f"{problem}; read what could be read"] if problem else []
+    papers: dict[str, Paper] = {}
+    for number, entry in enumerate(entries, 1):
+        try:
+            paper = module.to_paper(entry, ctx) or generic.to_paper(entry, ctx)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
+            continue
+        seen = papers.get(paper.id)
+        papers[paper.id] = seen.merge(paper) if seen else paper
+    if not papers:
+        raise FeedError(source, f"no usable entries ({warnings[-1]})")
+    return ParseResult(source, title, module.FORMAT, list(papers.values()), [*ctx.warnings, *warnings])
+
+
+def load_feed(source: str) -> ParseResult:
+    """Fetch and parse in one call (no conditional request: always the full feed)."""
+    result = fetch_source(source)
+    return parse_feed(result.content or b"", source)
+
+
+def _describe_bozo(exc: BaseException | None) -> str:
+    """feedparser's complaint as one line: ``XML error at line 19: no element found``."""
+    if exc is None:
+        return "ill-formed feed"
+    line = getattr(exc, "getLineNumber", None)
+    message = getattr(exc, "getMessage", None)
+    if callable(line) and callable(message):
+        return clean_line(f"XML error at line {line()}: {message()}")
+    return clean_line(str(exc)) or type(exc).__name__
+
+
+def _what_is_it(content: bytes, problem: str | None) -> str:
+    """A guess at what a non-feed document is, for the error message."""
+    head = content[:4096].lstrip().lower()
+    if any(marker in head for marker in _HTML_MARKERS):
+        return "HTML page"
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    if b"\x00" in head or controls > len(head) // 50:
+        return "binary data"
+    if head[:1] in (b"{", b"["):
+        return "JSON"
+    if head.startswith(b"<"):
+        return problem or "XML but no RSS or Atom"
+    return "plain text"
