@@ -59,6 +59,9 @@ MAX_WRITE_DELAY = 0.8
 """A burst of changes is written at the latest this long after its first change, so that a user who keeps
 toggling still sees every change on disk within a second."""
 
+RETRY_DELAY = 2.0
+"""Seconds before the writer thread tries again after a failed write (disk full, lock held too long)."""
+
 _TOKEN_RE = re.compile(rb'"token":\s*"([0-9a-f]{32})"')
 _HEAD_BYTES = 256
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -690,7 +693,7 @@ class Store:
                     self.messages.append(note)
                     self._last_failure = note
                 with self._wake:
-                    self._due = time.monotonic() + max(2.0, self._flush_delay)
+                    self._due = time.monotonic() + max(RETRY_DELAY, self._flush_delay)
 
     def _notify(self, changed: set[str]) -> None:
         callback = self.on_change

@@ -1,0 +1,492 @@
+"""The store keeps what the user decided: across restarts, crashes of the disk's contents, and a second
+copy of the app running at the same time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from reader_tui import store as store_module
+from reader_tui.model import Links, Paper, PaperState
+from reader_tui.store import AtomicJSONStorage, Store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def paper(pid: str, *, feeds: list[str] | None = None, title: str = "", **extra: object) -> Paper:
+    return Paper(id=pid, title=title or f"Title of {pid}", feeds=feeds or ["feed-a"], **extra)  # type: ignore[arg-type]
+
+
+def on_disk(path: Path) -> dict[str, dict[str, object]]:
+    """What another program (plain json, no store) sees in a store file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def disk_state(data_dir: Path, pid: str) -> dict[str, object] | None:
+    try:
+        return on_disk(data_dir / "state.json")["state"].get(pid)  # type: ignore[return-value]
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> float | None:
+    """Seconds until ``condition`` held, or None if it never did within ``timeout``."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if condition():
+            return time.monotonic() - start
+        time.sleep(0.005)
+    return None
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def open_store(data_dir: Path) -> Iterator[Callable[..., Store]]:
+    """Open stores on the test's data dir and close every one of them at the end."""
+    opened: list[Store] = []
+
+    def make(**kwargs: object) -> Store:
+        store = Store(data_dir, **kwargs)  # type: ignore[arg-type]
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+# ---------------------------------------------------------------------------- persistence
+
+
+def test_everything_survives_a_restart(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        store.add_papers(
+            [paper("2401.00001", authors=["Ada"], links=Links(abs="https://arxiv.org/abs/2401.00001"))]
+        )
+        store.set_read("2401.00001", True)
+        store.set_starred("2401.00002", True)
+        store.set_setting("ui.selected", "2401.00001")
+        store.set_setting("ui.query", {"text": "cat:cs.LG", "view": "unread"})
+        store.set_source_info("https://rss.arxiv.org/rss/cs.LG", {"etag": "W/1", "papers": 12})
+        assert store.messages == []
+
+    with Store(data_dir) as again:
+        assert again.state("2401.00001").read is True
+        assert again.state("2401.00001").starred is False
+        assert again.state("2401.00002").starred is True
+        assert again.setting("ui.selected") == "2401.00001"
+        assert again.setting("ui.query") == {"text": "cat:cs.LG", "view": "unread"}
+        assert again.source_info("https://rss.arxiv.org/rss/cs.LG") == {"etag": "W/1", "papers": 12}
+        cached = again.get("2401.00001")
+        assert cached is not None and cached.authors == ["Ada"]
+        assert cached.links.abs == "https://arxiv.org/abs/2401.00001"
+        assert len(again) == 1 and "2401.00001" in again
+        assert again.messages == []
+
+
+def test_state_and_cache_are_separate_tinydb_files(data_dir: Path) -> None:
+    """Toggling a paper must not rewrite the (large) paper cache."""
+    with Store(data_dir) as store:
+        store.add_papers([paper("p1")])
+        store.flush()
+        papers_version = (data_dir / "papers.json").stat().st_ino
+        store.toggle_read("p1")
+        store.flush()
+        assert (data_dir / "papers.json").stat().st_ino == papers_version
+    assert "p1" in on_disk(data_dir / "state.json")["state"]
+    assert "p1" in on_disk(data_dir / "papers.json")["papers"]
+
+
+def test_defaults_for_unknown_papers_settings_and_sources(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    assert store.state("nope") == PaperState()
+    assert store.setting("missing", 42) == 42
+    assert store.source_info("nowhere") is None
+    assert store.get("nope") is None
+    assert store.papers() == [] and len(store) == 0
+
+
+def test_toggles_and_change_times(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    before = time.time()
+    first = store.toggle_read("x")
+    assert first.read is True and first.starred is False and first.changed >= before
+    second = store.toggle_starred("x")
+    assert second.read is True and second.starred is True and second.changed > first.changed
+    assert store.toggle_read("x").read is False
+    unchanged = store.set_starred("x", True)  # already starred: nothing changes, not even the time
+    assert unchanged == store.state("x")
+    returned = store.state("x")
+    returned.read = True  # callers get copies
+    assert store.state("x").read is False
+
+
+def test_default_location_follows_reader_tui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READER_TUI_HOME", str(tmp_path / "home"))
+    with Store() as store:
+        store.set_read("p", True)
+    assert disk_state(tmp_path / "home" / "data", "p") is not None
+
+
+# ---------------------------------------------------------------------------- speed and write-behind
+
+
+def test_state_changes_are_instant_and_on_disk_within_a_second(open_store: Callable[..., Store]) -> None:
+    store = open_store()  # default debounce
+    store.add_papers([paper(f"p{i}") for i in range(2000)])
+    store.flush()
+    timings = []
+    for i in range(50):
+        start = time.perf_counter()
+        store.toggle_starred(f"p{i}")
+        timings.append(time.perf_counter() - start)
+    assert sorted(timings)[len(timings) // 2] < 0.005
+
+    start = time.monotonic()
+    store.set_read("p7", True)
+    landed = wait_for(lambda: (disk_state(store.data_dir, "p7") or {}).get("read") is True, timeout=3)
+    assert landed is not None and landed < 1.0, landed
+
+
+def test_continuous_changes_do_not_postpone_the_write(open_store: Callable[..., Store]) -> None:
+    """A user who keeps pressing keys still has the first change on disk within a second."""
+    store = open_store()
+    store.set_read("first", True)
+    start = time.monotonic()
+    landed: float | None = None
+    i = 0
+    while time.monotonic() - start < 1.5:
+        store.toggle_starred(f"other{i % 3}")
+        i += 1
+        if landed is None and disk_state(store.data_dir, "first") is not None:
+            landed = time.monotonic() - start
+        time.sleep(0.05)
+    assert landed is not None and landed < 1.0, landed
+
+
+def test_flush_and_close_write_at_once(data_dir: Path) -> None:
+    store = Store(data_dir, flush_delay=60)
+    store.set_read("a", True)
+    time.sleep(0.2)
+    assert disk_state(data_dir, "a") is None  # nothing written behind yet: the delay is a minute
+    store.flush()
+    assert disk_state(data_dir, "a") == {"read": True, "starred": False, "changed": store.state("a").changed}
+    store.set_starred("b", True)
+    store.close()
+    assert (disk_state(data_dir, "b") or {}).get("starred") is True
+    store.close()  # twice is fine
+    with pytest.raises(RuntimeError):
+        store.set_read("c", True)
+
+
+def test_a_forgotten_close_still_saves_at_exit(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from reader_tui.store import Store
+        store = Store(Path({str(tmp_path)!r}), flush_delay=60)
+        store.set_starred("kept", True)
+        """
+    )
+    subprocess.run(
+        [sys.executable, "-c", script], check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
+    assert (disk_state(tmp_path, "kept") or {}).get("starred") is True
+
+
+def test_adding_many_papers_is_one_write(
+    open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[Path] = []
+    original = AtomicJSONStorage.write_bytes
+
+    def counting(self: AtomicJSONStorage, payload: bytes) -> None:
+        writes.append(self.path)
+        original(self, payload)
+
+    monkeypatch.setattr(AtomicJSONStorage, "write_bytes", counting)
+    store = open_store(flush_delay=60)
+    for i in range(10_000):
+        store.add_papers([paper(f"p{i}")])
+    store.flush()
+    assert [p.name for p in writes] == ["papers.json"]
+    assert len(on_disk(store.papers_path)["papers"]) == 10_000
+
+
+def test_add_papers_returns_new_ids_and_merges_the_rest(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    assert store.add_papers([paper("a"), paper("b")]) == ["a", "b"]
+    again = store.add_papers([paper("a", feeds=["feed-b"], comment="10 pages"), paper("c"), paper("b")])
+    assert again == ["c"]
+    merged = store.get("a")
+    assert merged is not None
+    assert merged.feeds == ["feed-a", "feed-b"] and merged.comment == "10 pages"
+    assert [p.id for p in store.papers()] == ["a", "b", "c"]
+    listing = store.papers()
+    listing.clear()  # the caller's list, not the store's
+    assert len(store.papers()) == 3
+
+
+def test_papers_list_is_built_once_until_the_cache_changes(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    store.add_papers([paper(f"p{i}") for i in range(100)])
+    first, second = store.papers(), store.papers()
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    store.add_papers([paper("new")])
+    assert store.papers()[-1].id == "new"
+
+
+def test_settings_must_be_json(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    with pytest.raises(TypeError):
+        store.set_setting("bad", object())
+    info = {"etag": "x", "nested": {"n": 1}}
+    store.set_source_info("s", info)
+    info["nested"]["n"] = 2  # type: ignore[index]
+    assert store.source_info("s") == {"etag": "x", "nested": {"n": 1}}
+
+
+def test_a_failing_disk_is_reported_once_and_retried(
+    open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "RETRY_DELAY", 0.1)
+    broken = threading.Event()
+    broken.set()
+    original = AtomicJSONStorage.write_bytes
+
+    def flaky(self: AtomicJSONStorage, payload: bytes) -> None:
+        if broken.is_set():
+            raise OSError(28, "No space left on device")
+        original(self, payload)
+
+    monkeypatch.setattr(AtomicJSONStorage, "write_bytes", flaky)
+    store = open_store(flush_delay=0.05)
+    store.set_read("a", True)
+    assert wait_for(lambda: bool(store.messages), timeout=2) is not None
+    time.sleep(0.4)  # several retries fail meanwhile
+    assert len(store.messages) == 1 and "No space left on device" in store.messages[0]
+    broken.clear()
+    assert wait_for(lambda: disk_state(store.data_dir, "a") is not None, timeout=2) is not None
+
+
+# ---------------------------------------------------------------------------- damaged files
+
+DAMAGE = {
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "nul-filled": lambda raw: b"\0" * len(raw),
+    "not-json": lambda raw: b"<html>502 Bad Gateway</html>",
+    "empty": lambda raw: b"",
+    "wrong-shape": lambda raw: b"[1, 2, 3]",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_damaged_state_is_moved_aside_and_the_backup_restored(data_dir: Path, damage: str) -> None:
+    with Store(data_dir, flush_delay=60) as store:
+        store.set_read("old", True)
+        store.flush()
+        store.set_starred("newer", True)
+        store.flush()  # the version with "old" read becomes the backup
+        store.set_setting("last", "write")
+    raw = (data_dir / "state.json").read_bytes()
+    damaged = DAMAGE[damage](raw)
+    (data_dir / "state.json").write_bytes(damaged)
+
+    with Store(data_dir) as store:
+        assert len(store.messages) == 1
+        message = store.messages[0]
+        assert message.startswith("state.json was unreadable; moved it to state.json.corrupt-")
+        assert "restored the backup from " in message and "\n" not in message
+        assert store.state("old").read is True  # at most the last good write is lost
+        aside = [p for p in data_dir.iterdir() if p.name.startswith("state.json.corrupt-")]
+        assert len(aside) == 1 and aside[0].read_bytes() == damaged
+        assert aside[0].name in message
+        store.set_read("after", True)
+
+    with Store(data_dir) as store:  # the restored file is whole again
+        assert store.messages == []
+        assert store.state("old").read is True and store.state("after").read is True
+
+
+def test_damaged_cache_is_restored_from_its_backup(data_dir: Path) -> None:
+    with Store(data_dir, flush_delay=60) as store:
+        store.add_papers([paper("kept")])
+        store.flush()
+        store.add_papers([paper("later")])
+    (data_dir / "papers.json").write_bytes(b"\0" * 4096)
+    with Store(data_dir) as store:
+        assert len(store.messages) == 1 and store.messages[0].startswith("papers.json was unreadable")
+        assert store.get("kept") is not None
+
+
+def test_damaged_file_without_backup_starts_empty_with_a_message(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        store.set_read("a", True)  # one write only: there is no earlier version to back up
+    (data_dir / "state.json").write_bytes(b'{"state": {"a": {"re')
+    with Store(data_dir) as store:
+        assert store.state("a") == PaperState()
+        assert len(store.messages) == 1
+        assert "moved it to state.json.corrupt-" in store.messages[0]
+        assert "started empty (there was no backup)" in store.messages[0]
+
+
+def test_damaged_file_and_damaged_backup(data_dir: Path) -> None:
+    with Store(data_dir, flush_delay=60) as store:
+        store.set_read("a", True)
+        store.flush()
+        store.set_read("b", True)
+    (data_dir / "state.json").write_bytes(b"garbage")
+    (data_dir / "state.json.bak").write_bytes(b"more garbage")
+    with Store(data_dir) as store:
+        assert len(store.messages) == 1 and "backup state.json.bak was unreadable too" in store.messages[0]
+        assert store.states() == {}
+        store.set_read("c", True)
+    with Store(data_dir) as store:
+        assert store.messages == [] and store.state("c").read is True
+
+
+def test_bad_records_are_skipped_not_fatal(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "state.json").write_text(
+        json.dumps({"state": {"good": {"read": True, "changed": 1.0}, "bad": "oops"}, "settings": {"k": 3}})
+    )
+    (data_dir / "papers.json").write_text(
+        json.dumps(
+            {
+                "papers": {
+                    "ok": paper("ok").to_dict(),
+                    "broken": {"title": "no id"},
+                    "d": {"id": "d", "published": "?"},
+                }
+            }
+        )
+    )
+    with Store(data_dir) as store:
+        assert store.messages == []
+        assert store.state("good").read is True and store.state("bad") == PaperState()
+        assert [p.id for p in store.papers()] == ["ok"]
+
+
+def test_leftover_temp_files_of_a_killed_writer_are_removed(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    leftover = data_dir / ".state.json.abc123.tmp"
+    leftover.write_bytes(b'{"half": ')
+    with Store(data_dir) as store:
+        assert store.messages == []
+    assert not leftover.exists()
+
+
+# ---------------------------------------------------------------------------- two processes, one library
+
+
+def test_two_stores_lose_no_update(open_store: Callable[..., Store]) -> None:
+    a, b = open_store(flush_delay=60), open_store(flush_delay=60)
+    a.set_starred("x", True)
+    a.set_setting("from-a", 1)
+    b.set_read("y", True)
+    b.set_setting("from-b", 2)
+    a.flush()
+    b.flush()
+    assert b.state("x").starred is True  # after a flush, memory holds what the other wrote
+    a.flush()
+    assert a.state("y").read is True and a.setting("from-b") == 2
+    third = open_store()
+    assert third.state("x").starred and third.state("y").read
+    assert third.setting("from-a") == 1 and third.setting("from-b") == 2
+
+
+@pytest.mark.parametrize("older_flushes_first", [True, False])
+def test_newer_change_wins(open_store: Callable[..., Store], older_flushes_first: bool) -> None:
+    a, b = open_store(flush_delay=60), open_store(flush_delay=60)
+    seen: list[set[str]] = []
+    a.on_change = seen.append
+    a.set_read("x", True)
+    a.set_starred("only-a", True)
+    time.sleep(0.01)
+    b.set_read("x", False)
+    b.set_starred("x", True)  # b's change to x is the newer one
+    for store in (a, b) if older_flushes_first else (b, a):
+        store.flush()
+    a.flush()
+    b.flush()
+    for store in (a, b, open_store()):
+        assert store.state("x").read is False and store.state("x").starred is True
+        assert store.state("only-a").starred is True
+    assert seen == [{"x"}]
+
+
+def test_paper_caches_are_united(open_store: Callable[..., Store]) -> None:
+    a, b = open_store(flush_delay=60), open_store(flush_delay=60)
+    a.add_papers([paper("shared", feeds=["feed-a"]), paper("only-a")])
+    b.add_papers([paper("shared", feeds=["feed-b"], comment="5 pages"), paper("only-b")])
+    a.flush()
+    b.flush()
+    a.flush()
+    for store in (a, b, open_store()):
+        shared = store.get("shared")
+        assert shared is not None
+        assert sorted(shared.feeds) == ["feed-a", "feed-b"] and shared.comment == "5 pages"
+        assert {p.id for p in store.papers()} == {"shared", "only-a", "only-b"}
+
+
+def test_other_process_changes_arrive_without_flushing(open_store: Callable[..., Store]) -> None:
+    watcher = open_store(poll_interval=0.1)
+    changed: list[set[str]] = []
+    watcher.on_change = changed.append
+    writer = open_store()
+    writer.set_starred("x", True)
+    writer.add_papers([paper("fresh")])
+    writer.flush()
+    assert wait_for(lambda: watcher.state("x").starred and "fresh" in watcher, timeout=3) is not None
+    assert changed == [{"x"}]
+
+
+CHILD = textwrap.dedent(
+    """
+    import random, sys
+    from pathlib import Path
+    from reader_tui.model import Paper
+    from reader_tui.store import Store
+
+    data_dir, name = Path(sys.argv[1]), sys.argv[2]
+    rng = random.Random(name)
+    with Store(data_dir, flush_delay=0.02) as store:
+        for i in range(150):
+            store.set_read(f"{name}-{i}", True)
+            if i % 5 == 0:
+                store.toggle_starred("shared")
+            if i % 10 == 0:
+                store.add_papers([Paper(id=f"{name}-paper-{i}", title="t")])
+            if rng.random() < 0.2:
+                store.flush()
+    """
+)
+
+
+def test_two_real_processes_lose_no_update(data_dir: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, str(data_dir), name], cwd=REPO, env=env)
+        for name in ("a", "b")
+    ]
+    for child in children:
+        assert child.wait(timeout=60) == 0
+    with Store(data_dir) as store:
+        assert store.messages == []
+        for name in ("a", "b"):
+            assert all(store.state(f"{name}-{i}").read for i in range(150))
+            assert all(f"{name}-paper-{i}" in store for i in range(0, 150, 10))
+        assert store.state("shared").changed > 0
