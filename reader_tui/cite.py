@@ -1,0 +1,552 @@
+"""Citations for papers: BibTeX exactly as arXiv's "Export BibTeX citation" writes it, plus RIS,
+Markdown, APA-like plain text and JSON.
+
+Researchers paste these straight into a ``.bib`` file next to entries they copied from arXiv, so
+the BibTeX for an arXiv paper follows arXiv's own generator (arxiv-browse,
+``browse/formatting/cite.py``) to the byte: same six-space layout, same trailing spaces after
+``title`` and ``url``, same citation key (first author's surname + year + the first four title words
+that are not stopwords, all letters and digits kept, accented ones included), same
+``doi={https://doi.org/…}`` form for a journal DOI. Where arXiv has data we lack (no primary
+category, no date) the line is left out rather than guessed.
+
+Everything else is ours and is built for safety first: feed text is untrusted, so every value is
+stripped of control characters, ``&``/``%``/``#`` are escaped and unbalanced braces are removed so the
+``.bib`` always parses, both by BibTeX (which counts every brace) and by bibtexparser (which skips
+a brace after a backslash).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from .model import Paper
+from .safety import UnsafeURLError, check_url, clean_line
+
+FORMATS: tuple[str, ...] = ("bibtex", "ris", "markdown", "plain", "json")
+
+
+class CiteError(ValueError):
+    """An export format this module does not know; ``str(error)`` names the ones it does."""
+
+
+# --------------------------------------------------------------------------------------------
+# Citation keys (arXiv's rules)
+
+# The stop-word list arXiv's key generator uses (the Glasgow IR group's English list, typos such
+# as "fify" and "thickv" included): a title word in it is skipped when picking the four key words.
+_STOPWORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst amoungst amount an and another any anyhow anyone anything
+    anyway anywhere are around as at back be became because become becomes becoming been before
+    beforehand behind being below beside besides between beyond bill both bottom but by call can
+    cannot cant co con could couldnt cry de describe detail do done down due during each eg eight
+    either eleven else elsewhere empty enough etc even ever every everyone everything everywhere
+    except few fifteen fify fill find fire first five for former formerly forty found four from
+    front full further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred ie if in inc indeed interest into is
+    it its itself keep last latter latterly least less ltd made many may me meanwhile might mill
+    mine more moreover most mostly move much must my myself name namely neither never nevertheless
+    next nine no nobody none noone nor not nothing now nowhere of off often on once one only onto
+    or other others otherwise our ours ourselves out over own part per perhaps please put rather re
+    same see seem seemed seeming seems serious several she should show side since sincere six sixty
+    so some somehow someone something sometime sometimes somewhere still such system take ten than
+    that the their them themselves then thence there thereafter thereby therefore therein
+    thereupon these they thickv thin third this those though three through throughout thru thus to
+    together too top toward towards twelve twenty two un under until up upon us very via was we
+    well were what whatever when whence whenever where whereafter whereas whereby wherein
+    whereupon wherever whether which while whither who whoever whole whom whose why will with
+    within without would yet you your yours yourself yourselves
+    """.split()
+)
+
+# Surname particles arXiv's author parser keeps with the surname ("Jan van der Berg" -> "van der Berg").
+_PARTICLE = r"(?:van|der|de|la|von|del|della|da|mac|ter|dem|di|vaziri)"
+_NAME_PATTERNS = (
+    re.compile(rf"^(.*)\s+({_PARTICLE}\s{_PARTICLE}\s\S+)$", re.IGNORECASE),
+    re.compile(rf"^(.*)\s+({_PARTICLE}\s\S+)$", re.IGNORECASE),
+    re.compile(r"^(.*)\s+(\S+)\s(I|II|III|IV|V|Sr|Jr|Sr\.|Jr\.)$", re.IGNORECASE),
+    re.compile(r"^(.*)\s+(\S+)$"),
+)
+_COLLABORATION = re.compile(r"([a-z0-9\s]+\s+(?:collaboration|group|team))", re.IGNORECASE)
+_DOT_NO_SPACE = re.compile(r"(?<!\\)\.([^\s\-])")
+
+
+class _Name(NamedTuple):
+    """One author split the way arXiv splits it: surname (with particles), given names, suffix."""
+
+    surname: str
+    given: str
+    suffix: str
+    full: str
+    """As written in BibTeX: "Given Surname Suffix", or "Surname, G." when the feed gave it so."""
+    inverted: bool
+    """The feed wrote the name surname first ("LAPALU, N.", as bioRxiv does)."""
+
+
+def _split_name(raw: str, leading: bool) -> _Name:
+    """Split one author name; ``leading`` is True while no personal name has been seen yet.
+
+    Mirrors arXiv: a space goes in after an initial's dot ("J.R. Smith" -> "J. R. Smith"; a hyphen
+    is left alone, so "J.-P." stays), a leading "XYZ Collaboration/Group/Team" is one surname.
+    """
+    name = clean_line(_tex_to_unicode(raw))
+    if "," in name:
+        surname, _, rest = name.partition(",")
+        return _Name(surname.strip(), rest.strip(" ,"), "", name, True)
+    name = _DOT_NO_SPACE.sub(r". \1", name)
+    if leading and (m := _COLLABORATION.search(name)):
+        collab = clean_line(m.group(1))
+        return _Name(collab, "", "", collab, False)
+    for index, pattern in enumerate(_NAME_PATTERNS):
+        if m := pattern.match(name):
+            given, surname = m.group(1).strip(), m.group(2)
+            suffix = m.group(3) if index == 2 else ""
+            return _Name(surname, given, suffix, name, False)
+    return _Name(name, "", "", name, False)
+
+
+def _names(paper: Paper) -> list[_Name]:
+    names: list[_Name] = []
+    for raw in paper.authors:
+        name = _split_name(raw, leading=all(not n.given and not n.inverted for n in names))
+        if name.full:
+            names.append(name)
+    return names
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _year(paper: Paper) -> str | None:
+    return str(paper.published.year) if isinstance(paper.published, datetime) else None
+
+
+def bibtex_key(paper: Paper) -> str:
+    """arXiv's citation key: surname + year + first four non-stopword title words, alphanumerics only.
+
+    ``Attention Is All You Need`` by Vaswani (2023) -> ``vaswani2023attentionneed``. Like arXiv, a
+    title "word" is whatever lies between spaces, so ``--`` or ``:`` counts as one of the four and
+    adds nothing; accented letters are kept (``rodríguezgálvez…``); a missing author or date becomes
+    ``unknown``.
+    """
+    names = _names(paper)
+    surname = names[0].surname if names else "unknown"
+    words = [w for w in clean_line(paper.title).split(" ") if w.lower() not in _STOPWORDS][:4]
+    key = _alnum(_alnum(f"{surname}{_year(paper) or 'unknown'}{''.join(words)}").lower())
+    return key or "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# TeX accents in author names (arXiv converts them to Unicode before writing the entry)
+
+_ACCENT_SYMBOL = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+}
+_ACCENT_LETTER = {
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+}
+_TEX_LETTERS = {
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+}
+_BASE = r"(?:\{(?P<b1>\\?[A-Za-z])\}|(?P<b2>\\?[A-Za-z]))"
+_ACCENT = re.compile(
+    r"(?P<open>\{)?\\(?:(?P<sym>[`'^\"~=.])\s*"
+    + _BASE
+    + r"|(?P<let>[uvHckr])(?:\s*\{(?P<b3>\\?[A-Za-z])\}|\s+(?P<b4>\\?[A-Za-z])))(?P<close>\})?"
+)
+_LETTER = re.compile(
+    r"(?P<open>\{)?\\(?P<name>ss|o|O|ae|AE|oe|OE|aa|AA|l|L|i|j)(?![A-Za-z])(?:\{\}|\s*)(?P<close>\})?"
+)
+
+
+def _rebrace(m: re.Match[str], core: str) -> str:
+    """``{\\'a}`` loses both braces; a lone brace the pattern swallowed is given back."""
+    opened, closed = m.group("open") is not None, m.group("close") is not None
+    if opened and closed:
+        return core
+    return ("{" if opened else "") + core + ("}" if closed else "")
+
+
+def _accent(m: re.Match[str]) -> str:
+    mark = _ACCENT_SYMBOL[m.group("sym")] if m.group("sym") else _ACCENT_LETTER[m.group("let")]
+    base = next(g for g in (m.group("b1"), m.group("b2"), m.group("b3"), m.group("b4")) if g)
+    base = {"\\i": "i", "\\j": "j"}.get(base, base.lstrip("\\"))
+    return _rebrace(m, unicodedata.normalize("NFC", base + mark))
+
+
+def _tex_to_unicode(text: str) -> str:
+    """Turn ``Rodr\\'iguez-G\\'alvez`` into ``Rodríguez-Gálvez`` (common accents and letters only)."""
+    if "\\" not in text:
+        return text
+    text = _ACCENT.sub(_accent, text)
+    return _LETTER.sub(lambda m: _rebrace(m, _TEX_LETTERS[m.group("name")]), text)
+
+
+# --------------------------------------------------------------------------------------------
+# BibTeX values
+
+
+def _balanced(text: str) -> bool:
+    """True when BibTeX (counts every brace) and bibtexparser (skips ``\\{``) both see balance."""
+    depth = {True: 0, False: 0}
+    for i, ch in enumerate(text):
+        if ch in "{}":
+            kind = i > 0 and text[i - 1] == "\\"
+            depth[kind] += 1 if ch == "{" else -1
+            if depth[kind] < 0:
+                return False
+    return depth[True] == depth[False] == 0 and not text.endswith("\\")
+
+
+def _bib_value(text: str | None) -> str:
+    """Make feed text safe inside ``{…}``: escape ``& % #``, drop unbalanced braces and control chars.
+
+    TeX such as ``$\\ln\\ln T$`` or ``{BERT}`` is kept as written when its braces balance.
+    """
+    line = clean_line(text)
+    out: list[str] = []
+    opened: dict[bool, list[int]] = {True: [], False: []}
+    for ch in line:
+        escaped = bool(out) and out[-1] == "\\"
+        if ch == "{":
+            opened[escaped].append(len(out))
+            out.append(ch)
+        elif ch == "}":
+            if opened[escaped]:
+                opened[escaped].pop()
+                out.append(ch)
+            elif escaped:
+                out.pop()  # an unmatched "\}": drop the pair
+        elif ch in "&%#" and not escaped:
+            out.extend(("\\", ch))
+        else:
+            out.append(ch)
+    for index in sorted(opened[True] + opened[False], reverse=True):
+        del out[index]
+        if index in opened[True]:
+            del out[index - 1]
+    value = "".join(out).rstrip("\\").strip()
+    if not _balanced(value):
+        value = re.sub(r"[{}]", "", value).rstrip("\\").strip()
+    return value
+
+
+def _bib_url(url: str) -> str:
+    """A URL that cannot break the entry: characters BibTeX treats specially are percent-encoded."""
+    return url.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+# --------------------------------------------------------------------------------------------
+# Identifiers and links
+
+_ARXIV_ID_CHARS = re.compile(r"[^A-Za-z0-9./\-]")
+_VERSION = re.compile(r"v\d+$")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+
+
+def _arxiv_id(paper: Paper) -> str | None:
+    """The arXiv id without version, or None if the paper has none (or only junk)."""
+    raw = _ARXIV_ID_CHARS.sub("", clean_line(paper.arxiv_id))
+    raw = _VERSION.sub("", raw).strip("./-")
+    return raw or None
+
+
+def _doi(paper: Paper) -> str | None:
+    """The bare DOI (``10.…``) the feed gave, or None."""
+    doi = _DOI_PREFIX.sub("", clean_line(paper.links.doi)).strip()
+    doi = re.sub(r"[\s{}\\\"<>]", "", doi)
+    return doi if doi.startswith("10.") and "/" in doi else None
+
+
+def _journal_doi(paper: Paper) -> str | None:
+    """A DOI other than arXiv's own DataCite one (10.48550/arXiv.…), which arXiv leaves out."""
+    doi = _doi(paper)
+    return None if doi is None or doi.lower().startswith("10.48550/") else doi
+
+
+def _preprint_server(paper: Paper) -> str | None:
+    """ "bioRxiv"/"medRxiv" when the paper comes from one (by link or by its 10.1101 DOI)."""
+    links = " ".join(filter(None, (paper.links.abs, paper.links.post, paper.links.pdf))).lower()
+    if "medrxiv.org" in links:
+        return "medRxiv"
+    if "biorxiv.org" in links or (_doi(paper) or "").startswith("10.1101/"):
+        return "bioRxiv"
+    return None
+
+
+def _abs_url(paper: Paper) -> str | None:
+    """Where the citation points: the arXiv abstract page, else the DOI (stable), else the link."""
+    arxiv_id = _arxiv_id(paper)
+    if arxiv_id:
+        return f"https://arxiv.org/abs/{arxiv_id}"
+    doi = _doi(paper)
+    if doi:
+        return f"https://doi.org/{doi}"
+    for candidate in (paper.first_link, paper.links.pdf):
+        try:
+            return check_url(clean_line(candidate) or None)
+        except UnsafeURLError:
+            continue
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# BibTeX
+
+
+def _bib_author(name: _Name) -> str:
+    value = _bib_value(name.full)
+    # "Last, Jr, First" is the most BibTeX accepts; anything with more commas is kept as one name.
+    return f"{{{value}}}" if value.count(",") > 2 else value
+
+
+def bibtex(paper: Paper, key: str | None = None) -> str:
+    """One entry in arXiv's exact layout (no trailing newline), keyed ``key`` or :func:`bibtex_key`.
+
+    arXiv papers are ``@misc`` with eprint/archivePrefix/primaryClass; bioRxiv/medRxiv papers are
+    ``@article`` with ``journal``; anything else is ``@misc`` with its DOI and link. A non-arXiv
+    DOI is written bare, as BibTeX styles expect; for arXiv papers it keeps arXiv's URL form.
+    """
+    key = _alnum(key) if key is not None else bibtex_key(paper)
+    authors = " and ".join(_bib_author(n) for n in _names(paper))
+    year = _year(paper)
+    arxiv_id = _arxiv_id(paper)
+    server = None if arxiv_id else _preprint_server(paper)
+    lines = [
+        f"@{'article' if server else 'misc'}{{{key or 'unknown'},",
+        f"      title={{{_bib_value(paper.title)}}}, ",
+    ]
+    if authors:
+        lines.append(f"      author={{{authors}}},")
+    if server:
+        lines.append(f"      journal={{{server}}},")
+    if year:
+        lines.append(f"      year={{{year}}},")
+    if arxiv_id:
+        lines.append(f"      eprint={{{arxiv_id}}},")
+        lines.append("      archivePrefix={arXiv},")
+        category = re.sub(r"[^A-Za-z0-9.\-]", "", clean_line(paper.primary_category))
+        if category:
+            lines.append(f"      primaryClass={{{category}}},")
+        journal_doi = _journal_doi(paper)
+        if journal_doi:
+            lines.append(f"      doi={{https://doi.org/{journal_doi}}},")
+    elif doi := _doi(paper):
+        lines.append(f"      doi={{{doi}}},")
+    url = _abs_url(paper)
+    if url:
+        lines.append(f"      url={{{_bib_url(url)}}}, ")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _suffixes() -> Iterator[str]:
+    """a, b, …, z, aa, ab, …: the letters arXiv-style keys get when they repeat."""
+    width = 1
+    while True:
+        for n in range(26**width):
+            letters = ""
+            for _ in range(width):
+                n, r = divmod(n, 26)
+                letters = chr(ord("a") + r) + letters
+            yield letters
+        width += 1
+
+
+def bibtex_keys(papers: Sequence[Paper]) -> list[str]:
+    """Keys for a batch, unique: a repeated key gets ``a``, ``b``, … (its first use stays bare).
+
+    A suffixed key never takes a key another paper in the batch has on its own.
+    """
+    natural = [bibtex_key(p) for p in papers]
+    taken = set(natural)
+    used: set[str] = set()
+    keys: list[str] = []
+    for key in natural:
+        if key in used:
+            key = next(key + s for s in _suffixes() if key + s not in taken and key + s not in used)
+        used.add(key)
+        keys.append(key)
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text (APA-like), Markdown, RIS
+
+
+def _initials(given: str) -> str:
+    """``Aidan N.`` -> ``A. N.``; ``Jean-Paul`` -> ``J.-P.``; ``JS`` (initials run together) -> ``J. S.``."""
+    parts: list[str] = []
+    for word in given.replace(".", ". ").split():
+        if word.isupper() and word.isalpha() and 1 < len(word) <= 3:
+            parts.extend(f"{ch}." for ch in word)
+            continue
+        pieces = [_first_letter(piece) for piece in word.split("-")]
+        if any(pieces):
+            parts.append("-".join(f"{p}." for p in pieces if p))
+    return " ".join(parts)
+
+
+def _first_letter(word: str) -> str:
+    return next((ch for ch in word if ch.isalpha()), "")
+
+
+def _apa_name(name: _Name) -> str:
+    if name.inverted:
+        return name.full
+    if not name.given:
+        return name.surname
+    initials = _initials(name.given)
+    text = f"{name.surname}, {initials}" if initials else name.surname
+    return f"{text}, {name.suffix}" if name.suffix else text
+
+
+def _apa_authors(names: list[_Name]) -> str:
+    """APA 7: all names up to 20; beyond that the first 19, an ellipsis, then the last."""
+    shown = [_apa_name(n) for n in names]
+    if len(shown) == 1:
+        return shown[0]
+    if len(shown) > 20:
+        return ", ".join(shown[:19]) + ", . . . " + shown[-1]
+    return ", ".join(shown[:-1]) + ", & " + shown[-1]
+
+
+def _sentence(text: str) -> str:
+    """End with a full stop unless the text already ends with sentence punctuation."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def plain(paper: Paper) -> str:
+    """APA-like reference: ``Surname, G., & Other, H. (2026). Title. arXiv:2605.30102.``"""
+    names = _names(paper)
+    title = clean_line(paper.title) or "Untitled"
+    when = f"({_year(paper) or 'n.d.'})."
+    head = (
+        f"{_sentence(_apa_authors(names))} {when} {_sentence(title)}"
+        if names
+        else f"{_sentence(title)} {when}"
+    )
+    tail: list[str] = []
+    arxiv_id = _arxiv_id(paper)
+    if arxiv_id:
+        tail.append(f"arXiv:{arxiv_id}.")
+        if journal_doi := _journal_doi(paper):
+            tail.append(f"https://doi.org/{journal_doi}")
+    else:
+        if server := _preprint_server(paper):
+            tail.append(f"{server}.")
+        if url := _abs_url(paper):
+            tail.append(url)
+    return " ".join([head, *tail])
+
+
+_MD_LINK_TEXT = re.compile(r"\\+(?=[\[\]]|$)")
+
+
+def _md_escape(text: str) -> str:
+    """Escape what would end a Markdown link text early: ``[``, ``]`` and backslashes before them."""
+    text = _MD_LINK_TEXT.sub(lambda m: m.group(0) * 2, text)
+    return text.replace("[", r"\[").replace("]", r"\]")
+
+
+def markdown(paper: Paper) -> str:
+    """``[Title](abs url) — Authors, 2026``; more than five authors shorten to the first, et al."""
+    names = [clean_line(n.full) for n in _names(paper)]
+    title = _md_escape(clean_line(paper.title) or "Untitled")
+    url = _abs_url(paper)
+    link = f"[{title}]({url.replace('(', '%28').replace(')', '%29')})" if url else title
+    who = ", ".join(names) if len(names) <= 5 else f"{names[0]} et al."
+    extra = ", ".join(filter(None, (who, _year(paper))))
+    return f"{link} — {extra}" if extra else link
+
+
+def _ris_name(name: _Name) -> str:
+    if name.inverted or not name.given:
+        return name.full
+    text = f"{name.surname}, {name.given}"
+    return f"{text}, {name.suffix}" if name.suffix else text
+
+
+def ris(paper: Paper) -> str:
+    """One RIS record, ending with ``ER  - ``. arXiv preprints are ``GEN`` with publisher arXiv
+    (RIS has no preprint type); bioRxiv/medRxiv papers are ``JOUR`` with the server as journal.
+    """
+    lines: list[tuple[str, str]] = []
+    arxiv_id = _arxiv_id(paper)
+    server = None if arxiv_id else _preprint_server(paper)
+    lines.append(("TY", "JOUR" if server else "GEN"))
+    lines.extend(("AU", _ris_name(n)) for n in _names(paper))
+    lines.append(("TI", clean_line(paper.title)))
+    if server:
+        lines.extend((("T2", server), ("JO", server)))
+    if year := _year(paper):
+        lines.append(("PY", year))
+    if arxiv_id:
+        lines.append(("PB", "arXiv"))
+        lines.append(("DO", _journal_doi(paper) or f"10.48550/arXiv.{arxiv_id}"))
+    elif doi := _doi(paper):
+        lines.append(("DO", doi))
+    if url := _abs_url(paper):
+        lines.append(("UR", url))
+    if arxiv_id:
+        lines.append(("N1", f"arXiv:{arxiv_id}"))
+    lines.append(("ER", ""))
+    return "\n".join(f"{tag}  - {clean_line(value)}" if value else f"{tag}  - " for tag, value in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Batches
+
+
+def export(papers: Sequence[Paper], fmt: str) -> str:
+    """All ``papers`` in one format, in the given order, ending with a newline (empty if no papers).
+
+    BibTeX keys are unique across the batch (see :func:`bibtex_keys`); Markdown is a bullet list;
+    JSON is the list of :meth:`Paper.to_dict`. Same input, same bytes.
+    """
+    name = fmt.strip().lower()
+    if name not in FORMATS:
+        raise CiteError(f"unknown citation format {fmt!r} (known: {', '.join(FORMATS)})")
+    if name == "json":
+        return json.dumps([p.to_dict() for p in papers], ensure_ascii=False, indent=2) + "\n"
+    if not papers:
+        return ""
+    if name == "bibtex":
+        blocks = [bibtex(p, key) for p, key in zip(papers, bibtex_keys(papers), strict=True)]
+    elif name == "ris":
+        blocks = [ris(p) for p in papers]
+    elif name == "markdown":
+        return "".join(f"* {markdown(p)}\n" for p in papers)
+    else:
+        blocks = [plain(p) for p in papers]
+    return "\n\n".join(blocks) + "\n"
