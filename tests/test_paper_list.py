@@ -307,6 +307,27 @@ async def test_cursor_row_is_highlighted_and_differs_when_blurred() -> None:
         assert bg(1) == plain
 
 
+async def test_theme_switch_recolours_rows() -> None:
+    app = ListApp([make_paper(i) for i in range(5)])
+    async with app.run_test(size=SIZE) as pilot:
+        pl = app.paper_list
+        app.theme = "textual-dark"
+        await pilot.pause()
+
+        def colours() -> tuple[object, object, object]:
+            cursor, plain = list(pl.render_line(0))[-1].style, list(pl.render_line(1))[-1].style
+            assert cursor is not None and plain is not None
+            return cursor.bgcolor, plain.bgcolor, plain.color
+
+        dark = colours()
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = colours()
+        assert light[1] != dark[1] and light[2] != dark[2]
+        assert light[0] != light[1]
+        assert screen_row(app, 1).startswith("●   2026-05-29  Paper number 1 ")
+
+
 async def test_cursor_move_repaints_only_the_two_rows() -> None:
     drawn: list[int] = []
 

@@ -216,6 +216,8 @@ class PaperList(ScrollView, can_focus=True):
         # object too: a new Paper with the same id (re-fetched, edited title) must not reuse the strip.
         self._line_cache: LRUCache[tuple[str, bool, bool, bool, int, Style], tuple[Paper, Strip]]
         self._line_cache = LRUCache(maxsize=1000)
+        self._row_styles: dict[tuple[bool, bool], Style] = {}
+        self._star_color: Style | None = None
 
     # -- public API ---------------------------------------------------------------------------------
 
@@ -327,24 +329,36 @@ class PaperList(ScrollView, can_focus=True):
         marks, star, rest = format_row(paper, state, width)
         star_style = row_style
         if state.starred and not is_cursor:
-            star_style = row_style + Style(color=self.get_component_rich_style("paper-list--starred").color)
+            star_style = self._star_style(row_style)
         strip = Strip([Segment(marks, row_style), Segment(star, star_style), Segment(rest, row_style)], width)
         self._line_cache[key] = (paper, strip)
         return strip
 
     def _row_style(self, read: bool, is_cursor: bool) -> Style:
-        # Full (not partial) component styles: they have translucent theme colours (the blurred
-        # cursor's background, $text-muted) already blended over the list's background.
-        style = self.rich_style + self.get_component_rich_style(
-            "paper-list--read" if read else "paper-list--unread"
-        )
-        if is_cursor:
-            style += self.get_component_rich_style("paper-list--cursor")
+        """The style of a whole row; memoised because ``rich_style`` walks the DOM on every call."""
+        key = (read, is_cursor)
+        style = self._row_styles.get(key)
+        if style is None:
+            # Full (not partial) component styles: they have translucent theme colours (the blurred
+            # cursor's background, $text-muted) already blended over the list's background.
+            style = self.rich_style + self.get_component_rich_style(
+                "paper-list--read" if read else "paper-list--unread"
+            )
+            if is_cursor:
+                style += self.get_component_rich_style("paper-list--cursor")
+            self._row_styles[key] = style
         return style
 
+    def _star_style(self, row_style: Style) -> Style:
+        if self._star_color is None:
+            self._star_color = Style(color=self.get_component_rich_style("paper-list--starred").color)
+        return row_style + self._star_color
+
     def notify_style_update(self) -> None:
-        """Theme or focus changed: cached rows carry the old colours (they would simply go unused)."""
+        """Theme, focus or CSS changed: recompute row styles; cached rows carry the old colours."""
         super().notify_style_update()
+        self._row_styles.clear()
+        self._star_color = None
         self._line_cache.clear()
         self.refresh()
 
