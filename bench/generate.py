@@ -63,11 +63,11 @@ def _summary_html(rng: random.Random, target: int = 2500) -> str:
 def generate_papers(n: int, seed: int = 0) -> list[Paper]:
     """``n`` distinct papers with arXiv-style ids, newest first, the same for the same ``seed``."""
     rng = random.Random(seed)
-    start = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    start = datetime(2026, 11, 28, 20, 0, tzinfo=UTC) - timedelta(days=400 * seed)  # ids differ per seed
     papers: list[Paper] = []
     for i in range(n):
         published = start - timedelta(minutes=7 * i)
-        arxiv_id = f"{published:%y%m}.{(seed * 100_000 + i) % 100_000:05d}"
+        arxiv_id = f"{published:%y%m}.{i % 100_000:05d}"
         version = rng.choice([1, 1, 1, 2, 3])
         categories = rng.sample(_CATEGORIES, 3)
         feeds = rng.sample(_FEEDS, rng.choice([1, 1, 2]))

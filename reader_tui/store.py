@@ -64,13 +64,31 @@ RETRY_DELAY = 2.0
 
 _TOKEN_RE = re.compile(rb'"token":\s*"([0-9a-f]{32})"')
 _HEAD_BYTES = 256
-_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_DUMPS = json.JSONEncoder(separators=(",", ":")).encode  # ASCII: decodes and parses faster
 
 Fingerprint = tuple[int, int, int, str | None]
 """(inode, size, mtime_ns, write token) of a store file: tells cheaply whether another process wrote it."""
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+
+
+def _compact(doc: dict[str, Any]) -> dict[str, Any]:
+    """A paper document without empty fields: ``Paper.from_dict`` restores them, and loading is faster."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key == "links":
+            value = {name: url for name, url in value.items() if url}
+        if (
+            value is None
+            or value == []
+            or value == ""
+            or value == {}
+            or (key == "is_paper" and value is True)
+        ):
+            continue
+        out[key] = value
+    return out
 
 
 class CorruptFileError(ValueError):
@@ -129,11 +147,15 @@ class AtomicJSONStorage(Storage):
 
     def write_bytes(self, payload: bytes) -> None:
         """Atomically replace the file with ``payload`` (already-serialized JSON)."""
+        self.write_chunks([payload])
+
+    def write_chunks(self, chunks: Iterable[bytes]) -> None:
+        """Atomically replace the file with the concatenated ``chunks``; no joined copy is ever built."""
         folder = self.path.parent
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
+            with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+                handle.writelines(chunks)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
@@ -151,7 +173,7 @@ class AtomicJSONStorage(Storage):
         try:
             os.link(self.path, tmp)
         except OSError:
-            AtomicJSONStorage(self.backup_path).write_bytes(self.path.read_bytes())
+            AtomicJSONStorage(self.backup_path).write_chunks([self.path.read_bytes()])
             return
         try:
             os.replace(tmp, self.backup_path)
@@ -233,11 +255,11 @@ class _StoreFile:
         self.known = self.storage.fingerprint()
         return data
 
-    def write_locked(self, payload: bytes) -> None:
+    def write_locked(self, chunks: Iterable[bytes]) -> None:
         """Replace the file (caller holds the lock); the replaced version, if good, becomes the backup."""
         if self.known is not None and self.storage.fingerprint() == self.known:
             self.storage.keep_backup()
-        self.storage.write_bytes(payload)
+        self.storage.write_chunks(chunks)
         self.known = self.storage.fingerprint()
 
     def _recover(self) -> dict[str, dict[str, Any]] | None:
@@ -263,7 +285,7 @@ class _StoreFile:
             return None
         when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         try:
-            self.storage.write_bytes(raw)
+            self.storage.write_chunks([raw])
         except OSError as exc:
             self.messages.append(f"{lead} loaded the backup from {when}, but could not write it back ({exc})")
             return data
@@ -370,7 +392,7 @@ class _StateTables:
             _decode_stamped(data.get("sources"), "info"),
         )
 
-    def encode(self) -> bytes:
+    def encode(self) -> list[bytes]:
         body = {
             "state": {
                 pid: {"read": s.read, "starred": s.starred, "changed": s.changed}
@@ -379,7 +401,76 @@ class _StateTables:
             "settings": {key: {"value": v, "changed": t} for key, (v, t) in self.settings.items()},
             "sources": {key: {"info": v, "changed": t} for key, (v, t) in self.sources.items()},
         }
-        return (_meta_prefix(secrets.token_hex(16)) + "," + _DUMPS(body)[1:]).encode("utf-8")
+        return [(_meta_prefix(secrets.token_hex(16)) + "," + _DUMPS(body)[1:]).encode("utf-8")]
+
+
+class _WriteBehind:
+    """A daemon thread that runs ``sync`` a little after changes and every ``poll_interval`` seconds.
+
+    Changes are debounced by ``delay`` but never held longer than ``max_delay`` after the first unsaved
+    one. Each store file has its own writer, so a long rewrite of the paper cache never holds back a
+    read/starred change. Errors do not end the thread: they are reported once and retried.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        sync: Callable[[], None],
+        on_error: Callable[[Exception], None],
+        *,
+        delay: float,
+        max_delay: float,
+        poll_interval: float | None,
+    ) -> None:
+        self._sync = sync
+        self._on_error = on_error
+        self._delay = delay
+        self._max_delay = max_delay
+        self._poll_interval = poll_interval
+        self._wake = threading.Condition()
+        self._due: float | None = None
+        self._first_unsaved: float | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"reader-tui-store-{name}", daemon=True)
+        self._thread.start()
+
+    def schedule(self) -> None:
+        with self._wake:
+            now = time.monotonic()
+            if self._first_unsaved is None:
+                self._first_unsaved = now
+            self._due = min(now + self._delay, self._first_unsaved + self._max_delay)
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        poll = self._poll_interval
+        next_poll = time.monotonic() + poll if poll is not None else math.inf
+        while True:
+            with self._wake:
+                while True:
+                    if self._stopping:
+                        return
+                    now = time.monotonic()
+                    deadline = min(self._due if self._due is not None else math.inf, next_poll)
+                    if now >= deadline:
+                        break
+                    self._wake.wait(None if deadline == math.inf else deadline - now)
+                self._due = self._first_unsaved = None
+            if poll is not None:
+                next_poll = time.monotonic() + poll
+            try:
+                self._sync()
+            except Exception as exc:
+                self._on_error(exc)
+                with self._wake:
+                    if self._due is None:
+                        self._due = time.monotonic() + max(RETRY_DELAY, self._delay)
 
 
 class Store:
@@ -410,14 +501,9 @@ class Store:
         self.on_change: Callable[[set[str]], None] | None = None
         """Called from the writer thread with the ids whose state another process changed."""
 
-        self._flush_delay = flush_delay
-        self._max_delay = max(flush_delay, min(2 * flush_delay, MAX_WRITE_DELAY))
-        self._poll_interval = poll_interval
         self._mem = threading.RLock()  # guards the in-memory tables
-        self._io = threading.Lock()  # one sync at a time within this process
-        self._wake = threading.Condition()
-        self._due: float | None = None
-        self._first_unsaved: float | None = None
+        self._state_io = threading.Lock()  # one sync of a file at a time within this process
+        self._papers_io = threading.Lock()
         self._closing = False
         self._closed = False
         self._last_stamp = 0.0
@@ -430,10 +516,25 @@ class Store:
         self._papers: dict[str, Paper] = self._load_papers()
         self._papers_list: list[Paper] | None = None
         self._papers_gen = self._papers_saved_gen = 0
-        self._paper_json: dict[str, tuple[Paper, str]] = {}  # serialized form per paper, for cheap rewrites
+        self._paper_json: dict[str, tuple[Paper, bytes]] = {}  # serialized form per paper, for cheap rewrites
 
-        self._thread = threading.Thread(target=self._run, name="reader-tui-store", daemon=True)
-        self._thread.start()
+        max_delay = max(flush_delay, min(2 * flush_delay, MAX_WRITE_DELAY))
+        self._state_writer = _WriteBehind(
+            "state",
+            self._write_state_behind,
+            self._write_failed,
+            delay=flush_delay,
+            max_delay=max_delay,
+            poll_interval=poll_interval,
+        )
+        self._papers_writer = _WriteBehind(
+            "papers",
+            self._sync_papers,
+            self._write_failed,
+            delay=flush_delay,
+            max_delay=max_delay,
+            poll_interval=poll_interval,
+        )
         ref = weakref.ref(self)
 
         def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
@@ -466,10 +567,9 @@ class Store:
         """Write what is pending and stop the writer thread. Safe to call twice."""
         if self._closed:
             return
-        with self._wake:
-            self._closing = True
-            self._wake.notify_all()
-        self._thread.join()
+        self._closing = True
+        self._state_writer.stop()
+        self._papers_writer.stop()
         try:
             self.flush()
         finally:
@@ -486,7 +586,8 @@ class Store:
         """Write pending changes now and take in what other processes wrote. Raises OSError if it cannot."""
         if self._closed:
             return
-        changed = self._sync()
+        changed = self._sync_state()
+        self._sync_papers()
         self._notify(changed)
 
     # ------------------------------------------------------------------ papers
@@ -532,7 +633,7 @@ class Store:
                 self._papers_gen += 1
                 self._papers_list = None
         if changed:
-            self._schedule()
+            self._papers_writer.schedule()
         return new
 
     # ------------------------------------------------------------------ state
@@ -570,7 +671,7 @@ class Store:
             new.changed = self._stamp(old.changed)
             self._tables.states[paper_id] = new
             self._state_gen += 1
-        self._schedule()
+        self._state_writer.schedule()
         return replace(new)
 
     # ------------------------------------------------------------------ settings and sources
@@ -600,7 +701,7 @@ class Store:
                 return
             table[key] = (value, self._stamp(old[1] if old is not None else 0.0))
             self._state_gen += 1
-        self._schedule()
+        self._state_writer.schedule()
 
     # ------------------------------------------------------------------ internals
 
@@ -642,71 +743,41 @@ class Store:
                 continue  # one bad record must not cost the rest of the library
         return papers
 
-    def _encode_papers(self, papers: dict[str, Paper]) -> bytes:
-        """Serialize the cache, re-encoding only papers that changed since the last write."""
+    def _encode_papers(self, papers: dict[str, Paper]) -> list[bytes]:
+        """Serialize the cache as chunks, re-encoding only papers that changed since the last write."""
         cache = self._paper_json
-        parts: list[str] = []
+        chunks = [(_meta_prefix(secrets.token_hex(16)) + ',"papers":{').encode("ascii")]
+        separator = b""
         for paper_id, paper in papers.items():
             cached = cache.get(paper_id)
             if cached is None or cached[0] is not paper:
-                cached = (paper, _DUMPS(paper_id) + ":" + _DUMPS(paper.to_dict()))
+                cached = (paper, (_DUMPS(paper_id) + ":" + _DUMPS(_compact(paper.to_dict()))).encode("ascii"))
                 cache[paper_id] = cached
-            parts.append(cached[1])
-        text = _meta_prefix(secrets.token_hex(16)) + ',"papers":{' + ",".join(parts) + "}}"
-        return text.encode("utf-8")
+            chunks.append(separator)
+            chunks.append(cached[1])
+            separator = b","
+        chunks.append(b"}}")
+        return chunks
 
-    def _schedule(self) -> None:
-        with self._wake:
-            now = time.monotonic()
-            if self._first_unsaved is None:
-                self._first_unsaved = now
-            self._due = min(now + self._flush_delay, self._first_unsaved + self._max_delay)
-            self._wake.notify()
+    def _write_state_behind(self) -> None:
+        self._notify(self._sync_state())
 
-    def _run(self) -> None:
-        """The writer thread: wait for a due write or a poll, sync, repeat; never dies of an error."""
-        next_poll = time.monotonic() + (self._poll_interval or 0.0)
-        while True:
-            with self._wake:
-                while True:
-                    if self._closing:
-                        return
-                    now = time.monotonic()
-                    if self._due is not None and now >= self._due:
-                        break
-                    if self._poll_interval is not None and now >= next_poll:
-                        break
-                    deadlines = [self._due] if self._due is not None else []
-                    if self._poll_interval is not None:
-                        deadlines.append(next_poll)
-                    self._wake.wait(min(deadlines) - now if deadlines else None)
-                self._due = self._first_unsaved = None
-            if self._poll_interval is not None:
-                next_poll = time.monotonic() + self._poll_interval
-            try:
-                changed = self._sync()
-                self._last_failure = None
-                self._notify(changed)
-            except Exception as exc:
-                note = f"could not save to {self.data_dir} ({exc}); will retry"
-                if note != self._last_failure:
-                    self.messages.append(note)
-                    self._last_failure = note
-                with self._wake:
-                    self._due = time.monotonic() + max(RETRY_DELAY, self._flush_delay)
+    def _write_failed(self, exc: Exception) -> None:
+        note = f"could not save to {self.data_dir} ({exc}); will retry"
+        if note != self._last_failure:  # one line per distinct problem, not one per retry
+            self.messages.append(note)
+            self._last_failure = note
 
     def _notify(self, changed: set[str]) -> None:
         callback = self.on_change
         if changed and callback is not None:
             callback(changed)
 
-    def _sync(self) -> set[str]:
-        with self._io:
-            changed = self._sync_state()
-            self._sync_papers()
-            return changed
-
     def _sync_state(self) -> set[str]:
+        with self._state_io:
+            return self._sync_state_unlocked()
+
+    def _sync_state_unlocked(self) -> set[str]:
         f = self._state_file
         with self._mem:
             gen = self._state_gen
@@ -735,6 +806,10 @@ class Store:
         return changed
 
     def _sync_papers(self) -> None:
+        with self._papers_io:
+            self._sync_papers_unlocked()
+
+    def _sync_papers_unlocked(self) -> None:
         f = self._papers_file
         with self._mem:
             gen = self._papers_gen
@@ -783,4 +858,4 @@ class Store:
             if remerged:
                 self._papers_gen += 1
         if remerged:
-            self._schedule()
+            self._papers_writer.schedule()

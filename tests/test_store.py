@@ -10,7 +10,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -177,6 +177,25 @@ def test_continuous_changes_do_not_postpone_the_write(open_store: Callable[..., 
     assert landed is not None and landed < 1.0, landed
 
 
+def test_a_slow_cache_write_does_not_hold_back_a_state_change(
+    open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = AtomicJSONStorage.write_chunks
+
+    def slow_for_the_cache(self: AtomicJSONStorage, payload: Iterable[bytes]) -> None:
+        if self.path.name == "papers.json":
+            time.sleep(1.5)
+        original(self, payload)
+
+    monkeypatch.setattr(AtomicJSONStorage, "write_chunks", slow_for_the_cache)
+    store = open_store()
+    store.add_papers([paper("p1")])
+    time.sleep(0.5)  # the cache write has begun and takes 1.5 s
+    store.set_read("p1", True)
+    landed = wait_for(lambda: disk_state(store.data_dir, "p1") is not None, timeout=3)
+    assert landed is not None and landed < 1.0, landed
+
+
 def test_flush_and_close_write_at_once(data_dir: Path) -> None:
     store = Store(data_dir, flush_delay=60)
     store.set_read("a", True)
@@ -211,13 +230,13 @@ def test_adding_many_papers_is_one_write(
     open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[Path] = []
-    original = AtomicJSONStorage.write_bytes
+    original = AtomicJSONStorage.write_chunks
 
-    def counting(self: AtomicJSONStorage, payload: bytes) -> None:
+    def counting(self: AtomicJSONStorage, payload: Iterable[bytes]) -> None:
         writes.append(self.path)
         original(self, payload)
 
-    monkeypatch.setattr(AtomicJSONStorage, "write_bytes", counting)
+    monkeypatch.setattr(AtomicJSONStorage, "write_chunks", counting)
     store = open_store(flush_delay=60)
     for i in range(10_000):
         store.add_papers([paper(f"p{i}")])
@@ -265,14 +284,14 @@ def test_a_failing_disk_is_reported_once_and_retried(
     monkeypatch.setattr(store_module, "RETRY_DELAY", 0.1)
     broken = threading.Event()
     broken.set()
-    original = AtomicJSONStorage.write_bytes
+    original = AtomicJSONStorage.write_chunks
 
-    def flaky(self: AtomicJSONStorage, payload: bytes) -> None:
+    def flaky(self: AtomicJSONStorage, payload: Iterable[bytes]) -> None:
         if broken.is_set():
             raise OSError(28, "No space left on device")
         original(self, payload)
 
-    monkeypatch.setattr(AtomicJSONStorage, "write_bytes", flaky)
+    monkeypatch.setattr(AtomicJSONStorage, "write_chunks", flaky)
     store = open_store(flush_delay=0.05)
     store.set_read("a", True)
     assert wait_for(lambda: bool(store.messages), timeout=2) is not None
@@ -330,6 +349,21 @@ def test_damaged_cache_is_restored_from_its_backup(data_dir: Path) -> None:
     with Store(data_dir) as store:
         assert len(store.messages) == 1 and store.messages[0].startswith("papers.json was unreadable")
         assert store.get("kept") is not None
+
+
+def test_file_damaged_while_running_is_rewritten_from_memory(open_store: Callable[..., Store]) -> None:
+    store = open_store(flush_delay=60)
+    store.set_read("a", True)
+    store.flush()
+    store.set_read("b", True)
+    store.flush()
+    store.state_path.write_bytes(b"\0" * 100)  # another program scribbles over it
+    store.set_read("c", True)
+    store.flush()
+    assert len(store.messages) == 1 and "restored the backup" in store.messages[0]
+    assert all(store.state(pid).read for pid in "abc")
+    reopened = open_store()
+    assert reopened.messages == [] and all(reopened.state(pid).read for pid in "abc")
 
 
 def test_damaged_file_without_backup_starts_empty_with_a_message(data_dir: Path) -> None:
