@@ -481,7 +481,7 @@ class Store:
     first unsaved change); :meth:`flush` writes now and :meth:`close` (or leaving a ``with`` block) flushes
     and stops the thread. The thread also looks every ``poll_interval`` seconds (a stat and a 256-byte read)
     whether another process wrote, merges what it wrote, and tells :attr:`on_change` which papers' state
-    changed that way.
+    changed that way (and :attr:`on_papers_change` which papers arrived).
 
     Returned ``Paper`` objects are shared, not copies: treat them as read-only. ``PaperState`` objects are
     copies.
@@ -499,7 +499,9 @@ class Store:
         self.messages: list[str] = []
         """One-line notes for the user (a damaged file was restored, a write failed); only ever appended."""
         self.on_change: Callable[[set[str]], None] | None = None
-        """Called from the writer thread with the ids whose state another process changed."""
+        """Called with the ids whose state another process changed (from a writer thread, or in flush())."""
+        self.on_papers_change: Callable[[set[str]], None] | None = None
+        """Called with the ids of papers another process added to the cache or changed (likewise)."""
 
         self._mem = threading.RLock()  # guards the in-memory tables
         self._state_io = threading.Lock()  # one sync of a file at a time within this process
@@ -529,7 +531,7 @@ class Store:
         )
         self._papers_writer = _WriteBehind(
             "papers",
-            self._sync_papers,
+            self._write_papers_behind,
             self._write_failed,
             delay=flush_delay,
             max_delay=max_delay,
@@ -587,8 +589,9 @@ class Store:
         if self._closed:
             return
         changed = self._sync_state()
-        self._sync_papers()
-        self._notify(changed)
+        arrived = self._sync_papers()
+        self._notify(self.on_change, changed)
+        self._notify(self.on_papers_change, arrived)
 
     # ------------------------------------------------------------------ papers
 
@@ -760,7 +763,10 @@ class Store:
         return chunks
 
     def _write_state_behind(self) -> None:
-        self._notify(self._sync_state())
+        self._notify(self.on_change, self._sync_state())
+
+    def _write_papers_behind(self) -> None:
+        self._notify(self.on_papers_change, self._sync_papers())
 
     def _write_failed(self, exc: Exception) -> None:
         note = f"could not save to {self.data_dir} ({exc}); will retry"
@@ -768,10 +774,10 @@ class Store:
             self.messages.append(note)
             self._last_failure = note
 
-    def _notify(self, changed: set[str]) -> None:
-        callback = self.on_change
-        if changed and callback is not None:
-            callback(changed)
+    @staticmethod
+    def _notify(callback: Callable[[set[str]], None] | None, ids: set[str]) -> None:
+        if ids and callback is not None:
+            callback(ids)
 
     def _sync_state(self) -> set[str]:
         with self._state_io:
@@ -805,18 +811,18 @@ class Store:
             self._state_saved_gen = gen
         return changed
 
-    def _sync_papers(self) -> None:
+    def _sync_papers(self) -> set[str]:
         with self._papers_io:
-            self._sync_papers_unlocked()
+            return self._sync_papers_unlocked()
 
-    def _sync_papers_unlocked(self) -> None:
+    def _sync_papers_unlocked(self) -> set[str]:
         f = self._papers_file
         with self._mem:
             gen = self._papers_gen
             mine = dict(self._papers)
         dirty = gen != self._papers_saved_gen
         if not dirty and not f.changed_on_disk():
-            return
+            return set()
         incoming: dict[str, Paper] = {}
         with f.locked():
             merged = mine
@@ -859,3 +865,4 @@ class Store:
                 self._papers_gen += 1
         if remerged:
             self._papers_writer.schedule()
+        return set(incoming)

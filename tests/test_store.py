@@ -479,13 +479,16 @@ def test_paper_caches_are_united(open_store: Callable[..., Store]) -> None:
 def test_other_process_changes_arrive_without_flushing(open_store: Callable[..., Store]) -> None:
     watcher = open_store(poll_interval=0.1)
     changed: list[set[str]] = []
+    arrived: list[set[str]] = []
     watcher.on_change = changed.append
+    watcher.on_papers_change = arrived.append
     writer = open_store()
     writer.set_starred("x", True)
     writer.add_papers([paper("fresh")])
     writer.flush()
     assert wait_for(lambda: watcher.state("x").starred and "fresh" in watcher, timeout=3) is not None
     assert changed == [{"x"}]
+    assert wait_for(lambda: arrived == [{"fresh"}], timeout=1) is not None
 
 
 CHILD = textwrap.dedent(
