@@ -692,6 +692,7 @@ class SearchIndex:
         self._snapshot: list[Paper] | None = None
         self._rows: list[PaperFields] = []
         self._hays: list[str] = []
+        self._non_ascii: list[int] | None = None
         self._memo: tuple[int, tuple[_Term, ...], list[int]] | None = None
 
     def __len__(self) -> int:
@@ -728,14 +729,18 @@ class SearchIndex:
     def _forget_list(self) -> None:
         self._generation += 1
         self._snapshot = None
-        self._rows, self._hays, self._memo = [], [], None
+        self._rows, self._hays, self._non_ascii, self._memo = [], [], None, None
 
     def _rows_for(self, papers: list[Paper]) -> list[PaperFields]:
-        # List equality is a C loop that stops at identity for each element: ~1 ms for 100k.
+        # List equality is a C loop that needs no call for identical elements (about 1 ms for
+        # 100k); equal but fresh objects (a reload) cost a dataclass comparison each, so the
+        # snapshot then takes the new objects and the next keystroke is back to identity checks.
         if self._snapshot is None or self._snapshot != papers:
             rows = [self.fields(paper) for paper in papers]
             self._forget_list()
             self._snapshot, self._rows, self._hays = list(papers), rows, [row.hay for row in rows]
+        else:
+            self._snapshot = list(papers)
         return self._rows
 
     def _positions(self, terms: tuple[_Term, ...]) -> list[int] | None:
@@ -751,6 +756,12 @@ class SearchIndex:
         rows, hays = self._rows, self._hays
         for attr, needle in terms:
             if attr == "hay":
+                if positions is None and not needle.isascii():
+                    # Only haystacks with non-ASCII text can hold 智能体 or é: in an English
+                    # library that skips most papers. isascii() is O(1) on str.
+                    if self._non_ascii is None:
+                        self._non_ascii = [i for i, hay in enumerate(hays) if not hay.isascii()]
+                    positions = self._non_ascii
                 if positions is None:
                     positions = [i for i, hay in enumerate(hays) if needle in hay]
                 else:

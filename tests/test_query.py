@@ -490,6 +490,17 @@ def test_a_changed_list_is_noticed_even_when_it_is_the_same_list_object() -> Non
     assert [p.id for p in index.filter(parse_query("graph t"), papers, ctx)] == ["3"]
 
 
+def test_a_reloaded_library_of_equal_objects_gives_back_the_new_objects() -> None:
+    index, ctx, graph = SearchIndex(), context(), parse_query("graph")
+    old = [make("1", "graph"), make("2", "tree")]
+    new = [make("1", "graph"), make("2", "tree")]
+    assert index.filter(graph, old, ctx)[0] is old[0]
+    assert index.filter(graph, new, ctx)[0] is new[0]
+    assert index.filter(graph, new, ctx)[0] is new[0]
+    new[1] = make("2", "graph tree")
+    assert index.filter(graph, new, ctx) == new
+
+
 def test_filter_accepts_any_sequence() -> None:
     papers = (make("1", "graph"), make("2", "tree"))
     assert [p.id for p in SearchIndex().filter(parse_query("tree"), papers, context())] == ["2"]
