@@ -37,6 +37,7 @@ _ARXIV_URL = re.compile(
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
 
 _TAG = re.compile(r"<[^>]*>")
+_MARKUP = re.compile(r"</?[A-Za-z][^>]*>|&#?\w+;")
 _DANGEROUS_BLOCK = re.compile(r"<(script|style|iframe|object|embed)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
 # A paragraph break inside plain-text abstracts: a blank line, or arXiv's "sentence end, newline,
 # indent" convention. A plain hard wrap ("the\n  ideal") is not a break.
@@ -159,7 +160,7 @@ def entry_html(entry: Entry) -> str:
     candidates = [*(entry.get("content") or []), entry.get("summary_detail") or {}]
     best: Mapping[str, Any] = max(candidates, key=lambda c: len(str(c.get("value") or "")), default={})
     value = str(best.get("value") or entry.get("summary") or "")
-    if str(best.get("type", "")) == "text/plain" or "<" not in value:
+    if str(best.get("type", "")) == "text/plain" or not _MARKUP.search(value):
         return plain_to_html(value)
     return value
 

@@ -28,7 +28,7 @@ ACCEPT = (
 )
 MAX_REDIRECTS = 10
 DEFAULT_MAX_BYTES = 20 * 2**20
-_CHUNK = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(slots=True)
@@ -163,7 +163,7 @@ def _fetch_http(
                 if time.monotonic() > give_up_at:
                     raise FeedError(source, "timed out (overall deadline passed)")
                 with client.stream("GET", url) as response:
-                    if response.is_redirect:
+                    if response.status_code in _REDIRECTS:
                         url = _next_hop(source, url, response)
                         continue
                     return _finish(source, url, response, etag, last_modified, max_bytes, give_up_at)
@@ -206,7 +206,7 @@ def _finish(
     new_modified = response.headers.get("Last-Modified") or last_modified
     if response.status_code == 304:
         return FetchResult(source, None, True, new_etag, new_modified, url)
-    if response.status_code >= 400 or response.status_code < 200:
+    if not 200 <= response.status_code < 300:
         reason = response.reason_phrase
         raise FeedError(source, f"HTTP {response.status_code}" + (f" {reason}" if reason else ""))
     declared = response.headers.get("Content-Length", "")
@@ -214,7 +214,8 @@ def _finish(
         raise FeedError(source, f"response is larger than {_size(max_bytes)}")
     chunks: list[bytes] = []
     received = 0
-    for chunk in response.iter_bytes(_CHUNK):  # decompressed bytes: a gzip bomb is counted as it grows
+    # Decompressed bytes as they arrive: a gzip bomb is counted as it grows, a drip is timed.
+    for chunk in response.iter_bytes():
         received += len(chunk)
         if received > max_bytes:
             raise FeedError(source, f"response is larger than {_size(max_bytes)}")

@@ -118,7 +118,8 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper:
         found = arxiv_from_url(href)
         if found is None:
             continue
-        arxiv = found if arxiv is None or (found[1] and not arxiv[1]) else arxiv
+        if arxiv is None or (found[0] == arxiv[0] and found[1] and not arxiv[1]):
+            arxiv = found
         if "/pdf/" in href:
             links.pdf = safe_link(href)
         else:
