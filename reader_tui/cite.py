@@ -17,7 +17,6 @@ a brace after a backslash).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -538,6 +537,8 @@ def export(papers: Sequence[Paper], fmt: str) -> str:
     if name not in FORMATS:
         raise CiteError(f"unknown citation format {fmt!r} (known: {', '.join(FORMATS)})")
     if name == "json":
+        import json
+
         return json.dumps([p.to_dict() for p in papers], ensure_ascii=False, indent=2) + "\n"
     if not papers:
         return ""
