@@ -8,17 +8,21 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reader_tui.feeds import FeedError, load_feed, parse_feed, source_key
 from reader_tui.feeds.common import (
     arxiv_categories,
     arxiv_from_url,
+    clean_long_text,
     decode_tex,
     plain_to_html,
     split_arxiv_id,
     split_authors,
     split_surname_initials,
 )
+from reader_tui.safety import clean_text
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -265,6 +269,14 @@ def test_plain_abstracts_become_escaped_paragraphs() -> None:
     )
     assert plain_to_html("One\n\nTwo") == "<p>One</p><p>Two</p>"
     assert plain_to_html("") == ""
+
+
+PIECES = ["\u202e", "\u2066", "\u200d", "\x1b[31m", "\x9b1m", "\x1b]8;;x\x07", "\r\n", "\n", "\t"]
+
+
+@given(st.lists(st.one_of(st.characters(max_codepoint=0x250), st.sampled_from(PIECES))).map("".join))
+def test_fast_clean_is_exactly_clean_text(text: str) -> None:
+    assert clean_long_text(text) == clean_text(text)
 
 
 def test_arxiv_categories_primary_first_codes_dropped() -> None:
