@@ -73,6 +73,7 @@ _NAME_PATTERNS = (
     re.compile(r"^(.*)\s+(\S+)$"),
 )
 _COLLABORATION = re.compile(r"([a-z0-9\s]+\s+(?:collaboration|group|team))", re.IGNORECASE)
+_COMMA_SUFFIX = re.compile(r"^(\S.*\s\S+?)\s*,\s*(Jr\.?|Sr\.?|II|III|IV)$", re.IGNORECASE)
 _DOT_NO_SPACE = re.compile(r"(?<!\\)\.([^\s\-])")
 
 
@@ -95,6 +96,9 @@ def _split_name(raw: str, leading: bool) -> _Name:
     is left alone, so "J.-P." stays), a leading "XYZ Collaboration/Group/Team" is one surname.
     """
     name = clean_line(_tex_to_unicode(raw))
+    if m := _COMMA_SUFFIX.match(name):  # "John Smith, Jr.": a suffix, not surname-first
+        given, _, surname = m.group(1).rpartition(" ")
+        return _Name(surname, given, m.group(2), name, False)
     if "," in name:
         surname, _, rest = name.partition(",")
         return _Name(surname.strip(), rest.strip(" ,"), "", name, True)

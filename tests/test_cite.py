@@ -254,6 +254,7 @@ def test_key_words_are_space_separated_tokens_like_arxivs() -> None:
         ("Jan van der Berg", "vanderberg2020"),
         ("Ludwig van Beethoven", "vanbeethoven2020"),
         ("Martin Luther King Jr.", "king2020"),
+        ("Martin Luther King, Jr.", "king2020"),
         ("ATLAS Collaboration", "atlascollaboration2020"),
         ("Plato", "plato2020"),
         ("LAPALU, N.", "lapalu2020"),
