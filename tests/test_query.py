@@ -131,6 +131,12 @@ def test_lowercase_or_is_an_ordinary_word() -> None:
     assert ids("this or", papers) == ["1"]
 
 
+def test_typographic_quotes_work_like_straight_ones() -> None:
+    assert ids("“language models”", LIBRARY) == ["b"]
+    assert ids("author:“de la cruz”", LIBRARY) == ["b"]
+    assert "unclosed quote" in error_of("“language models")
+
+
 def test_phrase_matches_words_together_across_whitespace_and_markup() -> None:
     assert ids('"language models"', LIBRARY) == ["b"]
     assert ids('"models of language"', LIBRARY) == ["c"]
@@ -519,7 +525,7 @@ def test_fields_are_normalised_once_for_matching() -> None:
 FIELD_PREFIXES = ["title:", "author:", "affil:", "cat:", "kw:", "feed:", "id:", "is:", "after:", "before:"]
 FIELD_PREFIXES += ["since:", "foo:", "http:", "https://"]
 WORDS = ["graph", "Müller", "智能体", "2026-05-01", "7d", "read", "cs.LG", "a", "ß", "new", "2026-13"]
-TOKENS = ["(", ")", '"', "-", "OR", "or", " ", " ", " ", *FIELD_PREFIXES, *WORDS]
+TOKENS = ["(", ")", '"', "“", "”", "-", "OR", "or", " ", " ", " ", *FIELD_PREFIXES, *WORDS]
 
 query_texts = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join) | st.lists(
     st.sampled_from(TOKENS), max_size=10
