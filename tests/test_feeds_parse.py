@@ -6,6 +6,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -305,3 +306,19 @@ def test_a_large_digest_feed_parses_in_reasonable_time() -> None:
     elapsed = time.perf_counter() - started
     assert len(result.papers) == 2000
     assert elapsed < 20, f"{elapsed:.1f} s for 2,000 items"
+
+
+def test_one_unreadable_item_does_not_lose_the_feed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader_tui.feeds import hf
+
+    real = hf.to_paper
+
+    def flaky(entry: Any, ctx: Any) -> Any:
+        if "2604.21003" in str(entry.get("link")):
+            raise ValueError("odd markup\nsecond line")
+        return real(entry, ctx)
+
+    monkeypatch.setattr(hf, "to_paper", flaky)
+    result = load_feed(str(FEEDS / "hf-daily-papers-2026-04-30.xml"))
+    assert len(result.papers) == 21
+    assert result.warnings == ["item 1 skipped: odd markup second line"]

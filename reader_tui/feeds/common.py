@@ -12,7 +12,7 @@ import importlib
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -56,7 +56,6 @@ class FeedContext:
     feed_date: datetime | None = None
     """The channel's own date, for formats whose items carry none (arXiv RSS)."""
     feed_title: str = ""
-    warnings: list[str] = field(default_factory=list)
 
 
 # --- arXiv ----------------------------------------------------------------------------------------

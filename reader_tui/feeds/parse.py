@@ -91,7 +91,7 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
         papers[paper.id] = seen.merge(paper) if seen else paper
     if not papers:
         raise FeedError(source, f"no usable entries ({warnings[-1]})")
-    return ParseResult(source, title, module.FORMAT, list(papers.values()), [*ctx.warnings, *warnings])
+    return ParseResult(source, title, module.FORMAT, list(papers.values()), warnings)
 
 
 def load_feed(source: str) -> ParseResult:
