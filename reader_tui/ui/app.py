@@ -13,11 +13,13 @@ import sys
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -65,7 +67,7 @@ class ReaderApp(App[None]):
     CSS_PATH = str(paths.styles_dir() / "reader.tcss")
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "mark_read_next", "Read+next", id="app.read_next"),
         Binding("m", "toggle_read", "Read", id="app.toggle_read"),
         Binding("s", "toggle_star", "Star", id="app.toggle_star"),
@@ -98,7 +100,7 @@ class ReaderApp(App[None]):
         self.sources = list(sources)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._opener = opener
-        self._clipboard: Clipboard = clipboard or pyperclip_copy
+        self._copy: Clipboard = clipboard or pyperclip_copy
         self._load_sample = load_sample_if_empty and not sources and len(store) == 0
         self._source_keys: list[str] | None = None
         self.library: list[Paper] = []
@@ -162,11 +164,11 @@ class ReaderApp(App[None]):
         self.library = newest_first(papers)
         self._apply_filter(keep_id=select)
 
-    def _context(self) -> MatchContext:
+    def _match_context(self) -> MatchContext:
         return MatchContext(now=self.clock(), state_of=self.store.state)
 
     def _visible(self) -> list[Paper]:
-        papers = self.index.filter(self.query_obj, self.library, self._context())
+        papers = self.index.filter(self.query_obj, self.library, self._match_context())
         if self.view == "unread":
             papers = [p for p in papers if not self.store.state(p.id).read]
         elif self.view == "starred":
@@ -262,7 +264,7 @@ class ReaderApp(App[None]):
             try:
                 with self.suspend():
                     opened = webbrowser.open(safe)
-            except Exception:  # noqa: BLE001 - SuspendNotSupported and friends: just try without
+            except Exception:
                 opened = webbrowser.open(safe)
             if not opened:
                 self.notify(f"no browser found; press y to copy the link: {safe}", markup=False)
@@ -285,9 +287,9 @@ class ReaderApp(App[None]):
     def copy_text(self, text: str, what: str) -> None:
         """Copy to the system clipboard, else through the terminal (OSC 52); say which."""
         try:
-            self._clipboard(text)
+            self._copy(text)
             where = "clipboard"
-        except Exception:  # noqa: BLE001 - pyperclip raises its own exception types per platform
+        except Exception:
             self.copy_to_clipboard(text)
             where = "terminal clipboard"
         self.notify(f"copied {what} to the {where}", markup=False, timeout=2)
@@ -353,9 +355,7 @@ class ReaderApp(App[None]):
 
     def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
-            return [
-                (self._keys_for(binding), binding.description or binding.action) for binding in bindings
-            ]
+            return [(self._keys_for(binding), binding.description or binding.action) for binding in bindings]
 
         return [
             ("Moving", rows(PaperList.BINDINGS)),  # type: ignore[arg-type]
@@ -388,15 +388,10 @@ class ReaderApp(App[None]):
         ]
         for fmt in cite.FORMATS:
             if fmt != "json":
-                commands.append(
-                    (f"Copy as {fmt}", f"Copy the paper's citation as {fmt}",
-                     lambda fmt=fmt: self.action_copy_citation(fmt)),  # type: ignore[misc]
-                )
-        for fmt in cite.FORMATS:
-            commands.append(
-                (f"Export list as {fmt}", f"Write the papers in the list to a {fmt} file",
-                 lambda fmt=fmt: self.action_export_list(fmt)),  # type: ignore[misc]
-            )
+                copy = partial(self.action_copy_citation, fmt)
+                commands.append((f"Copy as {fmt}", f"Copy the paper's citation as {fmt}", copy))
+            export = partial(self.action_export_list, fmt)
+            commands.append((f"Export list as {fmt}", f"Write the list to a {fmt} file", export))
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 

@@ -7,10 +7,11 @@ result, so the same query logic serves the CLI and the UI.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
@@ -22,7 +23,7 @@ PLACEHOLDER = "/ to filter: words  author:  cat:  kw:  is:unread  is:starred  si
 class FilterBar(Horizontal):
     """Query input plus the match count."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear", "Clear filter", id="filter.clear"),
         Binding("enter", "accept", "Keep filter", id="filter.accept"),
     ]

@@ -35,8 +35,8 @@ UNREAD_MARK = "●"
 STAR_MARK = "★"
 ELLIPSIS = "…"
 DATE_WIDTH = 10
-AUTHOR_WIDTH = 18
-CATEGORY_WIDTH = 10
+AUTHOR_WIDTH = 15
+CATEGORY_WIDTH = 8
 GAP = 2
 MARKS_WIDTH = 4
 """Unread mark, space, star mark, space."""

@@ -1,0 +1,72 @@
+"""The domain layer never imports Textual, and the code stays ruff- and mypy-clean.
+
+Importing each domain module in a fresh interpreter is the only honest check: within one test process
+some other test has long since imported textual.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import reader_tui
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def domain_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(reader_tui.__path__, "reader_tui."):
+        if info.name.startswith("reader_tui.ui") or info.name == "reader_tui.__main__":
+            continue
+        names.append(info.name)
+    return sorted(names)
+
+
+def test_domain_modules_are_found() -> None:
+    names = domain_modules()
+    for expected in ("reader_tui.model", "reader_tui.store", "reader_tui.query", "reader_tui.feeds.parse"):
+        assert expected in names
+
+
+def test_domain_layer_never_imports_textual() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {domain_modules()!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"domain imported: {result.stdout.strip()}"
+
+
+def test_headless_cli_does_not_import_textual(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from reader_tui.cli import main\n"
+        "main(['list'])\n"
+        "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'CLEAN')\n"
+    )
+    env = {"READER_TUI_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("CLEAN")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "ruff", "check", "reader_tui", "tests", "bench"],
+        [sys.executable, "-m", "mypy"],
+    ],
+    ids=["ruff", "mypy"],
+)
+def test_code_quality(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
