@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -147,8 +147,11 @@ class ReaderApp(App[None]):
         if self.sources or self._load_sample:
             self.run_ingest(self.sources or sample_sources())
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+    def on_resize(self, event: events.Resize) -> None:
+        # Runs before Textual records the new size, so the size comes from the event; every screen in
+        # the stack gets the class, so the layout is right after closing a screen opened before the resize.
+        for screen in self.screen_stack:
+            screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
     # ------------------------------------------------------- library & filter
     def _load_library(self, select: str | None = None) -> None:
