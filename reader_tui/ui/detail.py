@@ -9,8 +9,10 @@ Markdown produced by :mod:`reader_tui.render`, whose links go through the app's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -68,6 +70,11 @@ def paper_header(paper: Paper, state: PaperState) -> Content:
 
 class DetailPane(VerticalScroll, can_focus=True):
     """Scrollable view of one paper."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.switch_pane", "Pane", show=False, id="app.switch_pane"),
+    ]
+    """The screen's own tab (focus next) would win over the app's and land in the filter bar."""
 
     @dataclass
     class LinkClicked(Message):
