@@ -9,6 +9,7 @@ Markdown produced by :mod:`reader_tui.render`, whose links go through the app's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -29,6 +30,11 @@ MARKDOWN_DEBOUNCE = 0.06
 
 def _field(label: str, value: str, style: str = "") -> Content:
     return Content.assemble((f"{label:<13}", "$text-muted"), (clean_line(value), style), "\n")
+
+
+def _feed_name(feed: str) -> str:
+    """A URL as is, a local file by its name: its folder is noise here (and differs per machine)."""
+    return feed if "://" in feed else PurePath(feed).name or feed
 
 
 def paper_header(paper: Paper, state: PaperState) -> Content:
@@ -61,7 +67,8 @@ def paper_header(paper: Paper, state: PaperState) -> Content:
     if paper.links.doi:
         parts.append(_field("DOI", paper.links.doi))
     if paper.feeds:
-        parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", ", ".join(paper.feeds)))
+        names = ", ".join(_feed_name(feed) for feed in paper.feeds)
+        parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", names))
     for name, url in (("PDF", paper.links.pdf), ("Abstract", paper.links.abs), ("Post", paper.links.post)):
         if url:
             parts.append(_field(name, url, "underline"))
