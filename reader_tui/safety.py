@@ -67,14 +67,22 @@ def check_url(url: str | None, base: str | None = None) -> str:
         raise UnsafeURLError(f"refused link with control characters: {shown!r}")
     if " " in url:
         raise UnsafeURLError(f"refused link with spaces: {shown!r}")
-    parts = urlsplit(url)
+    try:  # urllib raises ValueError for a malformed host ("http://[::1"): a refusal, not a crash
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        if not parts.scheme and base is not None:
+            url = urljoin(check_url(base), url)
+    except UnsafeURLError:
+        raise
+    except ValueError:
+        raise UnsafeURLError(f"refused malformed link: {shown!r}") from None
     if not parts.scheme:
         if base is None:
             raise UnsafeURLError(f"refused relative link with no page to resolve it against: {shown!r}")
-        return check_url(urljoin(check_url(base), url))
+        return check_url(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise UnsafeURLError(f"refused {parts.scheme.lower()}: link (only http and https open): {shown!r}")
-    if not parts.netloc or not parts.hostname:
+    if not parts.netloc or not hostname:
         raise UnsafeURLError(f"refused link with no host: {shown!r}")
     return url
 
