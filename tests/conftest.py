@@ -1,0 +1,141 @@
+"""Shared fixtures for driving the real reading app headless, deterministically.
+
+The app reads its keymap from the config folder and keeps state in a store, so every app test runs
+with ``READER_TUI_HOME`` pointed at a fresh temporary folder: nothing touches the user's files and no
+test sees another's state. The clock is fixed (``since:`` queries and export names depend on it), and
+the browser and clipboard are replaced by recorders so a test can see what the user would have got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from reader_tui.store import Store
+from reader_tui.ui.app import ReaderApp, make_app
+
+FIXED_NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+"""A few days after the newest sample digest, so ``since:`` queries have a stable answer."""
+
+APP_SIZE = (120, 40)
+"""The terminal size the app tests and snapshots run at (wide layout)."""
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+class Recorder:
+    """Stands in for the browser opener or the clipboard: remembers every string handed over."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        self.calls.append(text)
+
+
+def screen_text(app: ReaderApp) -> str:
+    """The terminal as the user sees it right now, as plain text (one line per row)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notification_texts(app: ReaderApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds; fail (not hang) after ``timeout`` seconds."""
+    loop_time = 0.0
+    while not condition():
+        if loop_time > timeout:
+            raise AssertionError("the app never reached the expected state")
+        await pilot.pause(0.02)
+        loop_time += 0.02
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for the ingest worker, its result handling and the detail pane's (debounced) summary."""
+    app = pilot.app
+    assert isinstance(app, ReaderApp)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await wait_until(pilot, lambda: not any(w.is_running for w in app.workers))
+    await pilot.pause()
+    await wait_until(
+        pilot, lambda: app.detail.paper is None or app.detail._rendered_id == app.detail.paper.id
+    )
+    await pilot.pause()
+
+
+async def prepare_for_snapshot(pilot: Pilot[None]) -> None:
+    """Make a screenshot repeatable: ingest done, no blinking cursor, no toasts."""
+    await settle(pilot)
+    pilot.app.query_one(Input).cursor_blink = False
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+class Harness:
+    """Builds apps the way the CLI does (``make_app``) but on a temporary store, with recorders."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.data_dir = home / "data"
+        self.opened = Recorder()
+        self.copied = Recorder()
+        self._stores: list[Store] = []
+
+    def store(self) -> Store:
+        """A new Store on the test's data folder (a second call is like the next start of the app)."""
+        store = Store(self.data_dir)
+        self._stores.append(store)
+        return store
+
+    def app(
+        self,
+        sources: Sequence[str] = (),
+        *,
+        store: Store | None = None,
+        clipboard: Callable[[str], None] | None = None,
+    ) -> ReaderApp:
+        return make_app(
+            sources,
+            store=store if store is not None else self.store(),
+            clock=fixed_clock,
+            opener=self.opened,
+            clipboard=clipboard if clipboard is not None else self.copied,
+        )
+
+    # The helpers, reachable from the fixture so test modules need not import conftest.
+    screen_text = staticmethod(screen_text)
+    notifications = staticmethod(notification_texts)
+    wait_until = staticmethod(wait_until)
+    settle = staticmethod(settle)
+    prepare_for_snapshot = staticmethod(prepare_for_snapshot)
+
+    def close(self) -> None:
+        for store in self._stores:
+            store.close()
+
+
+@pytest.fixture
+def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private READER_TUI_HOME for the test (config and data)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("READER_TUI_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def harness(reader_home: Path) -> Iterator[Harness]:
+    """App factory on an isolated home; stores it opened are closed after the test."""
+    made = Harness(reader_home)
+    yield made
+    made.close()
