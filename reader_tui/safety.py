@@ -29,13 +29,22 @@ _CONTROL_EXCEPT_NEWLINE_TAB = "".join(
     chr(c) for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if chr(c) not in "\n\t"
 )
 _DROP_MULTILINE = str.maketrans(dict.fromkeys(_CONTROL_EXCEPT_NEWLINE_TAB + _BIDI + "\r"))
+# Any character clean_text drops; every escape sequence starts with one of them, and so does "\r\n".
+_NEEDS_CLEANING = re.compile("[" + re.escape(_CONTROL_EXCEPT_NEWLINE_TAB + _BIDI + "\r") + "]")
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def clean_text(text: str | None) -> str:
-    """Strip escape sequences, control characters (keeping newlines and tabs) and BiDi overrides."""
+    """Strip escape sequences, control characters (keeping newlines and tabs) and BiDi overrides.
+
+    Text with none of those characters (nearly all of it) is returned as is after one regex scan in C:
+    ``str.translate`` with a dict table costs a Python-level lookup per character, which was a quarter
+    of the time to read a big feed.
+    """
     if not text:
         return ""
+    if _NEEDS_CLEANING.search(text) is None:
+        return text
     text = text.replace("\r\n", "\n")
     return _ESCAPE_SEQUENCE.sub("", text).translate(_DROP_MULTILINE)
 

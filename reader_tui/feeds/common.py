@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from reader_tui.safety import _DROP_MULTILINE, UnsafeURLError, check_url, clean_line, clean_text
+from reader_tui.safety import UnsafeURLError, check_url, clean_line, clean_text
 
 # feedparser entries are dict subclasses; formats only ever read them.
 Entry = Mapping[str, Any]
@@ -36,14 +36,12 @@ _ARXIV_URL = re.compile(
 # arXiv subject classes: cs.LG, math-ph, physics.hist-ph, q-bio.GN. MSC/ACM codes do not match.
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
 
-# Every character clean_text would drop (escape sequences all start with one of them), built from
-# safety's own table so the two cannot drift apart.
-_NEEDS_CLEANING = re.compile("[" + re.escape("".join(map(chr, _DROP_MULTILINE))) + "]")
 _TAG = re.compile(r"<[^>]*>")
 _MARKUP = re.compile(r"</?[A-Za-z][^>]*>|&#?\w+;")
 _DANGEROUS_BLOCK = re.compile(r"<(script|style|iframe|object|embed)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
 # A paragraph break inside plain-text abstracts: a blank line, or arXiv's "sentence end, newline,
 # indent" convention. A plain hard wrap ("the\n  ideal") is not a break.
+_HARD_WRAP = re.compile(r"[ \t]*\n[ \t]*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n|(?<=[.!?:])\n[ \t]+(?=\S)")
 
 
@@ -109,17 +107,6 @@ def arxiv_categories(terms: Iterable[str | None], primary: str | None = None) ->
 # --- text -----------------------------------------------------------------------------------------
 
 
-def clean_long_text(text: str) -> str:
-    """:func:`clean_text` with a fast path for the usual case of nothing to clean.
-
-    ``str.translate`` with a dict table walks every character in Python-level lookups, a quarter
-    of the parse time on digest feeds; one regex scan (in C) tells whether it is needed at all.
-    """
-    if _NEEDS_CLEANING.search(text):
-        return clean_text(text)
-    return text
-
-
 def strip_tags(fragment: str | None) -> str:
     """Visible text of a small HTML fragment, as one clean line (entities decoded)."""
     if not fragment:
@@ -137,12 +124,12 @@ def clean_html(fragment: str | None) -> str:
         return ""
     if "<" in fragment and _DANGEROUS_BLOCK.search(fragment):
         fragment = _DANGEROUS_BLOCK.sub("", fragment)
-    return clean_long_text(fragment).strip()
+    return clean_text(fragment).strip()
 
 
 def unwrap_html(fragment: str) -> str:
     """Join hard-wrapped lines of HTML prose (legacy arXiv abstracts) into flowing text."""
-    return re.sub(r"[ \t]*\n[ \t]*", " ", fragment)
+    return _HARD_WRAP.sub(" ", fragment)
 
 
 def plain_to_html(text: str | None) -> str:
@@ -150,7 +137,7 @@ def plain_to_html(text: str | None) -> str:
 
     Hard wraps are collapsed; real paragraph breaks are kept.
     """
-    text = clean_long_text(text or "").strip()
+    text = clean_text(text or "").strip()
     if not text:
         return ""
     paragraphs = (clean_line(p) for p in _PARAGRAPH_BREAK.split(text))
@@ -194,6 +181,7 @@ def entry_doi(entry: Entry) -> str | None:
 # --- authors --------------------------------------------------------------------------------------
 
 _TEX_HINT = re.compile(r"[\\{]")
+_AUTHOR_SEPARATOR = re.compile(r",\s*|;\s*|\s+and\s+")
 _INITIALS = re.compile(r"^[A-Z][a-z]?\.(?:[- ]*[A-Z][a-z]?\.)*$")
 
 
@@ -222,9 +210,12 @@ def split_authors(text: str | None) -> list[str]:
     """``"A. Smith, B. Jones and C. Wu"`` -> three names, TeX accents decoded, duplicates dropped."""
     if not text:
         return []
-    text = clean_line(text)
-    parts = re.split(r",\s*|;\s*|\s+and\s+", text)
-    return dedupe(clean_line(decode_tex(p)) for p in parts)
+    names = []
+    for part in _AUTHOR_SEPARATOR.split(clean_line(text)):
+        decoded = decode_tex(part)
+        # A piece of a clean line is clean but for its ends; only decoded TeX needs cleaning again.
+        names.append(part.strip() if decoded is part else clean_line(decoded))
+    return dedupe(names)
 
 
 def split_surname_initials(text: str | None) -> list[str]:
