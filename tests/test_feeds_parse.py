@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reader_tui import safety
 from reader_tui.feeds import FeedError, load_feed, parse_feed, source_key
 from reader_tui.feeds.common import (
     arxiv_categories,
@@ -22,7 +23,6 @@ from reader_tui.feeds.common import (
     split_authors,
     split_surname_initials,
 )
-from reader_tui import safety
 from reader_tui.safety import clean_text
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
