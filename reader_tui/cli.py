@@ -1,31 +1,51 @@
 """Command line: ``reader-tui [FEED_OR_URL...]`` opens the app; subcommands work headless.
 
-The headless commands (``list``, ``show``, ``mark``, ``export``) use the domain layer alone and never
-import Textual, so they start fast and run where no terminal UI can. Exit codes: 0 ok, 1 failure (one
-line on stderr), 2 usage.
+The headless commands use the domain layer alone and never import Textual, so they start fast and run
+where no terminal UI can. Exit codes: 0 ok, 1 failure (one line on stderr, never a traceback), 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader_tui import __version__
 from reader_tui.safety import clean_line
 
 if TYPE_CHECKING:
+    from reader_tui.library import SourceReport
     from reader_tui.model import Paper
     from reader_tui.store import Store
+    from reader_tui.subscriptions import Subscription
 
-SUBCOMMANDS = ("list", "show", "mark", "export")
+SUBCOMMANDS = (
+    "list",
+    "show",
+    "mark",
+    "export",
+    "add",
+    "remove",
+    "feeds",
+    "refresh",
+    "import-opml",
+    "export-opml",
+)
+DEBUG_ENV = "READER_TUI_DEBUG"
+"""Set to show the traceback of an unexpected error instead of its one-line summary."""
 
 
 class CommandError(Exception):
     """A failure to report on stderr in one line, exit status 1."""
+
+
+def _warn(message: str) -> None:
+    print(f"reader-tui: {clean_line(message)}", file=sys.stderr)
 
 
 def _open_store() -> Store:
@@ -33,39 +53,58 @@ def _open_store() -> Store:
 
     store = Store()
     for message in store.messages:
-        print(f"reader-tui: {message}", file=sys.stderr)
+        _warn(message)
     return store
 
 
+def _load_subscriptions() -> list[Subscription]:
+    from reader_tui.subscriptions import SubscriptionError, load
+
+    try:
+        return load()
+    except SubscriptionError as error:
+        raise CommandError(str(error)) from None
+
+
 def _ingest_or_fail(store: Store, sources: Sequence[str]) -> list[str]:
-    """Ingest sources; print per-source problems; return their keys. Fails if every source failed."""
+    """Ingest sources; print per-source problems; return their keys. Fails if every source failed.
+
+    When every source failed, the last error is the command's one failure line rather than being
+    followed by a summary, so one bad FEED gives exactly one line on stderr.
+    """
     from reader_tui.library import ingest
 
     reports = ingest(store, sources)
+    failed = [report for report in reports if report.error]
     for report in reports:
         for warning in report.warnings:
-            print(f"reader-tui: warning: {clean_line(warning)}", file=sys.stderr)
-        if report.error:
-            print(f"reader-tui: {clean_line(report.error)}", file=sys.stderr)
-    if reports and all(report.error for report in reports):
-        raise CommandError("no feed could be read")
+            _warn(f"warning: {warning}")
+    for report in failed[:-1] if len(failed) == len(reports) else failed:
+        _warn(report.error or "")
+    if reports and len(failed) == len(reports):
+        raise CommandError(failed[-1].error or "no feed could be read")
     return [report.key for report in reports if not report.error]
 
 
 def _select(store: Store, feeds: Sequence[str], query_text: str | None) -> list[Paper]:
     from reader_tui.library import newest_first, papers_from
     from reader_tui.query import MatchContext, QueryError, SearchIndex, parse_query
+    from reader_tui.refresh import new_ids
 
-    papers = papers_from(store, _ingest_or_fail(store, feeds)) if feeds else store.papers()
-    papers = newest_first(papers)
-    if query_text:
+    if query_text:  # a bad query fails before any feed is read
         try:
             query = parse_query(query_text)
         except QueryError as error:
             raise CommandError(f"bad query: {error}") from None
-        context = MatchContext(now=datetime.now(UTC), state_of=store.state)
+    papers = papers_from(store, _ingest_or_fail(store, feeds)) if feeds else store.papers()
+    papers = newest_first(papers)
+    if query_text:
+        context = MatchContext(now=datetime.now(UTC), state_of=store.state, new_ids=new_ids(store))
         papers = SearchIndex().filter(query, papers, context)
     return papers
+
+
+# --------------------------------------------------------------------------- papers
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -74,11 +113,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([paper.to_dict() for paper in papers], ensure_ascii=False, indent=2))
             return 0
+        lines = []
         for paper in papers:
             state = store.state(paper.id)
             marks = ("N" if not state.read else " ") + ("*" if state.starred else " ")
             date = paper.published.date().isoformat() if paper.published else " " * 10
-            print(f"{marks} {date}  {paper.id:<16}  {clean_line(paper.title)}")
+            lines.append(f"{marks} {date}  {clean_line(paper.id):<16}  {clean_line(paper.title)}")
+        if lines:
+            print("\n".join(lines))
     return 0
 
 
@@ -92,7 +134,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
         state = store.state(paper.id)
         lines = [
             clean_line(paper.title),
-            f"id: {paper.id}" + (f"  (arXiv {paper.arxiv_id}v{paper.version})" if paper.version else ""),
+            f"id: {clean_line(paper.id)}"
+            + (f"  (arXiv {paper.arxiv_id}v{paper.version})" if paper.version else ""),
             f"authors: {clean_line(', '.join(paper.authors))}",
         ]
         for label, values in (
@@ -107,6 +150,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
         for name, url in paper.links.to_dict().items():
             if url:
                 lines.append(f"{name}: {clean_line(url)}")
+        if paper.feeds:
+            lines.append(f"feeds: {clean_line(', '.join(paper.feeds))}")
         lines.append(f"state: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}")
         lines.append("")
         lines.append(summary_markdown(paper.summary_html, paper.first_link))
@@ -123,8 +168,24 @@ def _cmd_mark(args: argparse.Namespace) -> int:
         if args.starred is not None:
             store.set_starred(args.id, args.starred)
         state = store.state(args.id)
-    print(f"{args.id}: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}")
+    print(
+        f"{clean_line(args.id)}: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}"
+    )
     return 0
+
+
+def _write_output(target: str | None, text: str, what: str) -> None:
+    """Write to a file, or to stdout for None or ``-``; the note about the file goes to stderr."""
+    if target in (None, "-"):
+        sys.stdout.write(text)
+        return
+    assert target is not None
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CommandError(f"cannot write {target}: {error.strerror or error}") from None
+    print(f"wrote {what} to {target}", file=sys.stderr)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -136,16 +197,188 @@ def _cmd_export(args: argparse.Namespace) -> int:
         text = export(papers, args.format)
     except CiteError as error:
         raise CommandError(str(error)) from None
-    if args.output in (None, "-"):
-        sys.stdout.write(text)
-    else:
-        try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise CommandError(f"cannot write {args.output}: {error.strerror}") from None
-        print(f"wrote {len(papers)} papers to {args.output}", file=sys.stderr)
+    _write_output(args.output, text, f"{len(papers)} papers")
     return 0
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+def _subscription_url(url: str) -> str:
+    """The URL to subscribe to: an http(s) URL as given, a local feed file as its absolute path."""
+    from reader_tui.feeds import source_key
+    from reader_tui.feeds.fetch import is_url
+    from reader_tui.safety import UnsafeURLError, check_url
+
+    url = url.strip()
+    if is_url(url):
+        try:
+            return check_url(url)
+        except UnsafeURLError as error:
+            raise CommandError(str(error)) from None
+    if "://" in url and not url.lower().startswith("file://"):
+        raise CommandError(f"{clean_line(url)}: unsupported scheme (give a path or an http(s) URL)")
+    key = source_key(url)
+    if not Path(key).is_file():
+        raise CommandError(f"{clean_line(url)}: no such feed file (give a path or an http(s) URL)")
+    return key
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from reader_tui.subscriptions import Subscription, SubscriptionError, add, update
+
+    url = _subscription_url(args.url)
+    sub = Subscription(url=url, title=args.title or "", tags=list(dict.fromkeys(args.tags or [])))
+    try:
+        added, present = add([sub])
+        if added:
+            print(f"added {url}; `reader-tui refresh` fetches it")
+            return 0
+        old = next(s for s in _load_subscriptions() if s.key == present[0].key)
+        if args.title is None and not args.tags:
+            print(f"already subscribed: {old.url}")
+            return 0
+        changed = Subscription(
+            url=old.url,
+            title=old.title if args.title is None else args.title,
+            tags=list(dict.fromkeys([*old.tags, *sub.tags])),
+        )
+        update(changed)
+    except SubscriptionError as error:
+        raise CommandError(str(error)) from None
+    print(f"already subscribed: {old.url} (title and tags updated)")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from reader_tui.subscriptions import SubscriptionError, remove
+
+    try:
+        removed = remove(args.url.strip())
+    except SubscriptionError as error:
+        raise CommandError(str(error)) from None
+    if removed is None:
+        raise CommandError(f"not subscribed: {clean_line(args.url)}")
+    print(f"removed {removed.url}; its papers stay in the library")
+    return 0
+
+
+def _format_time(when: datetime | None) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "never"
+
+
+def _cmd_feeds(args: argparse.Namespace) -> int:
+    from reader_tui.refresh import feed_statuses
+
+    subscriptions = _load_subscriptions()
+    with _open_store() as store:
+        statuses = feed_statuses(store, subscriptions)
+    if args.json:
+        rows = [
+            {
+                "url": s.url,
+                "title": s.title,
+                "tags": s.tags,
+                "papers": s.papers,
+                "unread": s.unread,
+                "refreshed": s.refreshed.isoformat() if s.refreshed else None,
+                "checked": s.checked.isoformat() if s.checked else None,
+                "error": s.error,
+            }
+            for s in statuses
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not statuses:
+        print("no subscriptions: `reader-tui add URL` or `reader-tui import-opml FILE`", file=sys.stderr)
+        return 0
+    lines = []
+    for s in statuses:
+        tags = f"  [{clean_line(', '.join(s.tags))}]" if s.tags else ""
+        facts = f"{s.papers} papers, {s.unread} unread; last refresh {_format_time(s.refreshed)}"
+        if s.error:
+            facts += f"; last error ({_format_time(s.checked)}): {s.error}"
+        lines += [f"{s.title}{tags}", f"    {clean_line(s.url)}", f"    {facts}"]
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_import_opml(args: argparse.Namespace) -> int:
+    from reader_tui.opml import OpmlError, read_opml
+    from reader_tui.subscriptions import SubscriptionError, add
+
+    try:
+        found = read_opml(args.file)
+    except OpmlError as error:
+        raise CommandError(str(error)) from None
+    for warning in found.warnings:
+        _warn(f"warning: {warning}")
+    if not found.subscriptions:
+        raise CommandError(f"{clean_line(args.file)}: no feeds in it")
+    try:
+        added, present = add(found.subscriptions)
+    except SubscriptionError as error:
+        raise CommandError(str(error)) from None
+    print(f"imported {len(added)} feeds ({len(present)} already subscribed)")
+    return 0
+
+
+def _cmd_export_opml(args: argparse.Namespace) -> int:
+    from reader_tui.opml import to_opml
+
+    subscriptions = _load_subscriptions()
+    _write_output(args.file, to_opml(subscriptions), f"{len(subscriptions)} feeds")
+    return 0
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from reader_tui.refresh import refresh
+
+    subscriptions = _load_subscriptions()
+    if not subscriptions:
+        raise CommandError("no subscriptions: `reader-tui add URL` or `reader-tui import-opml FILE`")
+    titles = {sub.key: sub.title for sub in subscriptions}
+
+    def show(report: SourceReport, done: int, total: int) -> None:
+        name = clean_line(titles.get(report.key) or report.title or report.source)
+        if report.error:
+            line = f"FAIL  {report.error}"
+        elif report.not_modified:
+            line = f"ok    {name}: not modified"
+        elif report.unchanged:
+            line = f"ok    {name}: unchanged"
+        else:
+            line = f"ok    {name}: {report.new} new of {report.papers}"
+        print(line, flush=True)
+        for warning in report.warnings:
+            _warn(f"warning: {warning}")
+
+    timeout = args.timeout
+    with _open_store() as store:
+        result = refresh(
+            store, subscriptions, force=args.force, timeout=timeout, deadline=3 * timeout, progress=show
+        )
+    summary = (
+        f"refreshed {result.ok} of {len(result.reports)} feeds: "
+        f"{result.new} new papers in {result.seconds:.1f} s"
+    )
+    if result.ok == 0:
+        raise CommandError(summary)
+    print(summary)
+    return 0
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError("give seconds between 0 and 600")
+    return value
 
 
 def _command_parser() -> argparse.ArgumentParser:
@@ -180,6 +413,39 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     p_export.add_argument("--output", "-o", help="file to write (default: standard output)")
     p_export.set_defaults(run=_cmd_export)
+
+    p_add = sub.add_parser("add", help="subscribe to a feed (URL or file)")
+    p_add.add_argument("url", metavar="URL")
+    p_add.add_argument("--title", "-t", help="name to show instead of the feed's own title")
+    p_add.add_argument("--tag", dest="tags", action="append", metavar="TAG", help="a tag (repeatable)")
+    p_add.set_defaults(run=_cmd_add)
+
+    p_remove = sub.add_parser("remove", help="unsubscribe (the feed's papers stay in the library)")
+    p_remove.add_argument("url", metavar="URL")
+    p_remove.set_defaults(run=_cmd_remove)
+
+    p_feeds = sub.add_parser("feeds", help="list subscriptions: papers, unread, last refresh, last error")
+    p_feeds.add_argument("--json", action="store_true", help="print a JSON list")
+    p_feeds.set_defaults(run=_cmd_feeds)
+
+    p_refresh = sub.add_parser("refresh", help="fetch every subscription (several at once)")
+    p_refresh.add_argument("--force", action="store_true", help="re-read feeds even if they look unchanged")
+    p_refresh.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="per-read timeout; a feed gets three times this in all (default 10)",
+    )
+    p_refresh.set_defaults(run=_cmd_refresh)
+
+    p_import = sub.add_parser("import-opml", help="subscribe to the feeds of an OPML file")
+    p_import.add_argument("file", metavar="FILE")
+    p_import.set_defaults(run=_cmd_import_opml)
+
+    p_export_opml = sub.add_parser("export-opml", help="write the subscriptions as OPML 2.0")
+    p_export_opml.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
+    p_export_opml.set_defaults(run=_cmd_export_opml)
     return parser
 
 
@@ -195,24 +461,76 @@ def _app_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _looks_like_a_command(word: str) -> bool:
+    """A bare word that names no file is a mistyped command, not a feed to open in the app."""
+    return (
+        not word.startswith("-")
+        and "/" not in word
+        and "." not in word
+        and os.sep not in word
+        and not Path(word).expanduser().exists()
+    )
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
+    """Parse, turning argparse's exit (usage error 2, ``--help`` 0) into a return code."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 2
+
+
+def _run(args_list: list[str]) -> int:
+    if args_list and args_list[0] in SUBCOMMANDS:
+        args = _parse(_command_parser(), args_list)
+        if isinstance(args, int):
+            return args
+        if args.command == "mark" and args.read is None and args.starred is None:
+            print("reader-tui mark: give --read, --unread, --star or --unstar", file=sys.stderr)
+            return 2
+        return int(args.run(args))
+    if args_list and _looks_like_a_command(args_list[0]):
+        print(
+            f"reader-tui: unknown command {clean_line(args_list[0])!r} "
+            f"(commands: {', '.join(SUBCOMMANDS)}; a feed file needs its path)",
+            file=sys.stderr,
+        )
+        return 2
+    app_args = _parse(_app_parser(), args_list)
+    if isinstance(app_args, int):
+        return app_args
+    from reader_tui.ui.app import make_app
+
+    app = make_app(app_args.feeds)
+    app.run()
+    return app.return_code or 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reader-tui`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args_list and args_list[0] in SUBCOMMANDS:
-            args = _command_parser().parse_args(args_list)
-            if getattr(args, "command", None) == "mark" and args.read is None and args.starred is None:
-                print("reader-tui mark: give --read, --unread, --star or --unstar", file=sys.stderr)
-                return 2
-            return int(args.run(args))
-        args = _app_parser().parse_args(args_list)
-        from reader_tui.ui.app import make_app
-
-        app = make_app(args.feeds)
-        app.run()
-        return app.return_code or 0
+        return _run(args_list)
     except CommandError as error:
-        print(f"reader-tui: {error}", file=sys.stderr)
+        _warn(str(error))
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``reader-tui list | head``): not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush does not complain either.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
+    except OSError as error:  # the data folder unwritable, its lock held too long, ...
+        name = f" {error.filename}" if getattr(error, "filename", None) else ""
+        _warn(f"{error.strerror or error}{':' if name else ''}{name}")
+        return 1
+    except Exception as error:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        _warn(f"internal error: {type(error).__name__}: {error} (set {DEBUG_ENV}=1 for the traceback)")
+        return 1

@@ -24,7 +24,7 @@ from reader_tui.model import Paper, PaperState
 from reader_tui.render import summary_markdown
 from reader_tui.safety import clean_line
 
-MARKDOWN_DEBOUNCE = 0.06
+MARKDOWN_DEBOUNCE = 0.1
 """Seconds the cursor must rest on a paper before its summary is rebuilt."""
 
 
@@ -95,6 +95,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.paper: Paper | None = None
         self._timer: Timer | None = None
         self._rendered_id: str | None = None
+        self._header_height = -1
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No paper selected."), id="detail-header")
@@ -108,15 +109,28 @@ class DetailPane(VerticalScroll, can_focus=True):
             header.update(Content("No paper matches."))
             self._schedule_summary()
             return
-        header.update(paper_header(paper, state))
+        self._update_header(paper_header(paper, state))
         if paper.id != self._rendered_id:
-            self.scroll_home(animate=False)
+            if self.scroll_y:
+                self.scroll_home(animate=False)
             self._schedule_summary()
 
     def update_state(self, state: PaperState) -> None:
         """Redraw the header after a read/starred change, leaving the summary alone."""
         if self.paper is not None:
-            self.query_one("#detail-header", Static).update(paper_header(self.paper, state))
+            self._update_header(paper_header(self.paper, state))
+
+    def _update_header(self, content: Content) -> None:
+        """Replace the header, re-laying out the pane only when the header's height changes.
+
+        A layout pass moves every block of the rendered summary; skipping it when the new paper's
+        header wraps to as many lines as the old one keeps cursor moves cheap.
+        """
+        header = self.query_one("#detail-header", Static)
+        width = header.content_region.width
+        height = len(content.wrap(width)) if width > 0 else -1
+        header.update(content, layout=height != self._header_height or height < 0)
+        self._header_height = height
 
     def _schedule_summary(self) -> None:
         if self._timer is not None:
