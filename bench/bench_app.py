@@ -83,6 +83,11 @@ def expected_counts(home: Path, query: str) -> list[int]:
         return [len(index.filter(parse_query(query[: i + 1]), papers, context)) for i in range(len(query))]
 
 
+def detail_shows(screen_text: str, title_start: str) -> bool:
+    """Whether the detail pane (right of the list's border) shows a title starting so."""
+    return any(line.split("▕")[-1].strip().startswith(title_start) for line in screen_text.splitlines())
+
+
 def pid_of_pane() -> int:
     return int(tmux("list-panes", "-F", "#{pane_pid}").strip().splitlines()[0])
 
@@ -112,7 +117,7 @@ def run_size(size: int, home: Path) -> dict[str, float]:
         expected = titles[i][:25]
         t0 = time.perf_counter()
         tmux("send-keys", "j")
-        wait_for(lambda s, e=expected: any(line.split("▕")[-1].strip().startswith(e) for line in s.splitlines()))
+        wait_for(lambda s, e=expected: detail_shows(s, e))
         cursor_times.append(time.perf_counter() - t0)
         time.sleep(0.05)
     results["cursor"] = statistics.median(cursor_times)
