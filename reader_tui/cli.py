@@ -480,9 +480,26 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
         return exit_.code if isinstance(exit_.code, int) else 2
 
 
+def _glue_queries(argv: list[str]) -> list[str]:
+    """``-q -survey`` -> ``--query=-survey``: a query may start with ``-`` (negation), which argparse
+    would otherwise take for an option and answer with a usage error."""
+    out: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            out += [token, *tokens]
+            break
+        if token in ("-q", "--query"):
+            value = next(tokens, None)
+            out.append(token if value is None else f"--query={value}")
+        else:
+            out.append(token)
+    return out
+
+
 def _run(args_list: list[str]) -> int:
     if args_list and args_list[0] in SUBCOMMANDS:
-        args = _parse(_command_parser(), args_list)
+        args = _parse(_command_parser(), _glue_queries(args_list))
         if isinstance(args, int):
             return args
         if args.command == "mark" and args.read is None and args.starred is None:

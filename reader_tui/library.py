@@ -1,23 +1,46 @@
 """The library: every paper in the store, and the one path by which feeds get into it.
 
-Data flows one way: source (file/URL) -> fetch -> parse -> ``Paper`` -> store. Both the headless CLI
-and the app call :func:`ingest`; neither parses feeds on its own.
+Data flows one way: source (file/URL) -> fetch -> parse -> ``Paper`` -> store. The headless CLI, the
+app and :mod:`reader_tui.refresh` all call :func:`ingest`; none of them parses feeds on its own.
 
-A local file whose size and modification time match what was recorded at its last successful read is
-not parsed again: its papers are already in the store, so opening a big feed the second time costs
-what loading the store costs.
+Work done once is not done again:
+
+* a local file whose size and modification time match its last successful read is not even opened;
+* a URL is fetched with the ETag / Last-Modified of its last answer, and a 304 parses nothing;
+* a body whose hash matches the last one parsed (a file touched but not changed, a server without
+  validators) is not parsed again.
+
+Any of these shortcuts is only taken while the store still holds a paper the source gave last time, so
+a paper cache that was lost or restored from an old backup is refilled on the next read.
+
+Fetching and parsing run in worker threads (several sources at once); every store write happens in the
+calling thread, as each source finishes, so a slow feed never holds back the others' papers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reader_tui import paths
 from reader_tui.model import Paper
+from reader_tui.safety import clean_line
 from reader_tui.store import Store
+
+if TYPE_CHECKING:
+    from reader_tui.feeds import ParseResult
+
+MAX_WORKERS = 6
+"""Sources fetched at once: enough to hide network latency, few enough to be polite to one host."""
+TIMEOUT = 10.0
+"""Seconds to connect and between two reads of one response."""
+DEADLINE = 30.0
+"""Seconds one source may take in all (redirects and a slow drip included)."""
 
 
 @dataclass(slots=True)
@@ -26,60 +49,241 @@ class SourceReport:
 
     source: str
     key: str
+    """The source's canonical name: what its papers carry in ``Paper.feeds``."""
     papers: int = 0
+    """Papers the source held at its last successful read."""
     new: int = 0
+    """Papers that were not in the library before (``len(new_ids)``)."""
     unchanged: bool = False
+    """Nothing was parsed: the file, the server's 304 or the body's hash said it is as last read."""
+    not_modified: bool = False
+    """The server answered 304 Not Modified (a kind of ``unchanged``)."""
     error: str | None = None
     """One line naming the source and the reason; the source's cached papers are kept."""
     warnings: list[str] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    title: str = ""
+    """The feed's own title (from this read or the last one), cleaned; may be empty."""
+    seconds: float = 0.0
 
 
-def _file_fingerprint(source: str) -> dict[str, int] | None:
-    """Size and mtime of a local feed file, or None for URLs and files that cannot be stat'ed."""
-    if "://" in source and not source.startswith("file://"):
+@dataclass(slots=True)
+class _Outcome:
+    """What a worker brings back for one source; the calling thread turns it into store writes."""
+
+    fetched: dict[str, Any] = field(default_factory=dict)
+    """Validators and hash of what was read (merged into the source info on success)."""
+    result: ParseResult | None = None
+    unchanged: bool = False
+    not_modified: bool = False
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Pending:
+    """What the calling thread knew about a source before reading it."""
+
+    known: dict[str, Any] | None
+    cached: bool
+    fingerprint: dict[str, int] | None
+
+
+ProgressCallback = Callable[[SourceReport, int, int], None]
+"""Called in the calling thread as each source finishes: ``(report, done, total)``."""
+
+
+def _file_fingerprint(key: str) -> dict[str, int] | None:
+    """Size and mtime of a local feed file (``key`` from ``source_key``), None for URLs and missing files."""
+    if "://" in key:
         return None
-    path = Path(source.removeprefix("file://")).expanduser()
     try:
-        info = path.stat()
+        info = os.stat(key)
     except OSError:
         return None
     return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
 
 
-def ingest(store: Store, sources: Sequence[str], *, force: bool = False) -> list[SourceReport]:
-    """Read each source into the store; one report per source, in order. Never raises for a bad feed."""
-    from reader_tui.feeds import FeedError, load_feed, source_key
+def _still_cached(store: Store, known: dict[str, Any] | None) -> bool:
+    """Whether the papers of the source's last read are still in the store (checked on one of them)."""
+    if not known:
+        return False
+    sample = known.get("sample")
+    return sample is None or sample in store
+
+
+def _read(
+    source: str,
+    known: dict[str, Any] | None,
+    cached: bool,
+    *,
+    force: bool,
+    timeout: float,
+    deadline: float,
+) -> _Outcome:
+    """Fetch and parse one source (runs in a worker thread; touches no shared state)."""
+    from reader_tui.feeds import FeedError, fetch_source, parse_feed
+
+    started = time.monotonic()
+    outcome = _Outcome()
+    use_validators = cached and not force and known is not None
+    try:
+        fetched = fetch_source(
+            source,
+            etag=known.get("etag") if use_validators and known else None,
+            last_modified=known.get("last_modified") if use_validators and known else None,
+            timeout=timeout,
+            deadline=deadline,
+        )
+        outcome.fetched = {"etag": fetched.etag, "last_modified": fetched.last_modified}
+        if fetched.not_modified:
+            outcome.unchanged = outcome.not_modified = True
+        else:
+            content = fetched.content or b""
+            digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+            outcome.fetched["hash"] = digest
+            if use_validators and known is not None and known.get("hash") == digest:
+                outcome.unchanged = True
+            else:
+                outcome.result = parse_feed(content, source)
+    except FeedError as error:
+        outcome.error = str(error)
+    except Exception as exc:  # a bug in one format reader must not cost the other feeds
+        reason = clean_line(str(exc)).splitlines()[0][:200] if str(exc) else ""
+        outcome.error = (
+            f"{clean_line(source)}: unexpected error ({type(exc).__name__}{': ' if reason else ''}{reason})"
+        )
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def ingest(
+    store: Store,
+    sources: Sequence[str],
+    *,
+    force: bool = False,
+    workers: int = MAX_WORKERS,
+    timeout: float = TIMEOUT,
+    deadline: float = DEADLINE,
+    progress: ProgressCallback | None = None,
+) -> list[SourceReport]:
+    """Read each source into the store; one report per distinct source, in the order given.
+
+    Never raises for a bad feed: its report carries a one-line ``error`` and the store keeps the
+    source's cached papers, their state and what was known about it. ``force`` ignores every "not
+    changed" shortcut. Up to ``workers`` sources are fetched and parsed at once.
+    """
+    from reader_tui.feeds import source_key
 
     reports: list[SourceReport] = []
+    keys: set[str] = set()
     for source in sources:
         key = source_key(source)
-        report = SourceReport(source=source, key=key)
-        reports.append(report)
-        fingerprint = _file_fingerprint(source)
-        known = store.source_info(key)
-        if not force and fingerprint is not None and known and known.get("fingerprint") == fingerprint:
-            report.unchanged = True
-            report.papers = int(known.get("papers", 0))
-            continue
-        try:
-            result = load_feed(source)
-        except FeedError as error:
-            report.error = str(error)
-            continue
-        new_ids = store.add_papers(result.papers)
-        report.papers = len(result.papers)
-        report.new = len(new_ids)
-        report.warnings = list(result.warnings)
-        store.set_source_info(
-            key, {"fingerprint": fingerprint, "papers": report.papers, "title": result.title or ""}
-        )
+        if key not in keys:
+            keys.add(key)
+            reports.append(SourceReport(source=source, key=key))
+    total = len(reports)
+    done = 0
+
+    def finish(report: SourceReport, item: _Pending, outcome: _Outcome | None) -> None:
+        nonlocal done
+        _apply(store, report, item, outcome)
+        done += 1
+        if progress is not None:
+            progress(report, done, total)
+
+    pending: list[tuple[SourceReport, _Pending]] = []
+    for report in reports:
+        known = store.source_info(report.key)
+        # Taken before reading: a file that changes while it is read differs from it next time.
+        item = _Pending(known, _still_cached(store, known), _file_fingerprint(report.key))
+        if (
+            not force
+            and item.cached
+            and item.fingerprint is not None
+            and known is not None
+            and known.get("fingerprint") == item.fingerprint
+        ):
+            finish(report, item, None)
+        else:
+            pending.append((report, item))
+
+    def read(report: SourceReport, item: _Pending) -> _Outcome:
+        return _read(report.source, item.known, item.cached, force=force, timeout=timeout, deadline=deadline)
+
+    if len(pending) <= 1 or workers <= 1:
+        for report, item in pending:
+            finish(report, item, read(report, item))
+        return reports
+    with ThreadPoolExecutor(
+        max_workers=min(workers, len(pending)), thread_name_prefix="reader-tui-feed"
+    ) as pool:
+        futures = {pool.submit(read, report, item): (report, item) for report, item in pending}
+        for future in as_completed(futures):
+            report, item = futures[future]
+            finish(report, item, future.result())
     return reports
+
+
+def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome | None) -> None:
+    """Turn one source's outcome into store writes and fill in its report (calling thread only)."""
+    now = time.time()
+    info: dict[str, Any] = dict(item.known or {})
+    info["checked"] = now
+    report.title = clean_line(str(info.get("title") or ""))
+    report.papers = int(info.get("papers") or 0)
+    if outcome is None:  # the file's size and mtime are as last read
+        report.unchanged = True
+    elif outcome.error is not None:
+        report.error = outcome.error
+        report.seconds = outcome.seconds
+        info["error"] = outcome.error
+        store.set_source_info(report.key, info)
+        return
+    else:
+        report.seconds = outcome.seconds
+        report.unchanged = outcome.unchanged
+        report.not_modified = outcome.not_modified
+        info.update({name: value for name, value in outcome.fetched.items() if value is not None})
+        result = outcome.result
+        if result is not None:
+            report.new_ids = store.add_papers(result.papers)
+            report.new = len(report.new_ids)
+            report.papers = len(result.papers)
+            report.warnings = list(result.warnings)
+            report.title = clean_line(result.title or "")
+            info.update(
+                {
+                    "papers": report.papers,
+                    "title": report.title,
+                    "sample": result.papers[0].id if result.papers else None,
+                }
+            )
+    info["fingerprint"] = item.fingerprint
+    info["refreshed"] = now
+    info["error"] = None
+    store.set_source_info(report.key, info)
 
 
 def papers_from(store: Store, keys: Sequence[str]) -> list[Paper]:
     """The library's papers seen in any of the given source keys."""
     wanted = set(keys)
     return [paper for paper in store.papers() if wanted.intersection(paper.feeds)]
+
+
+def default_sources(store: Store) -> list[str]:
+    """The feeds the app opens on when given none: the subscriptions' URLs, or [] when there are none.
+
+    With [] the app falls back to the bundled sample digest. A broken ``feeds.toml`` is not fatal here:
+    its one-line message goes to ``store.messages`` (which the app shows) and [] is returned.
+    """
+    from reader_tui.subscriptions import SubscriptionError, load
+
+    try:
+        return [sub.url for sub in load()]
+    except SubscriptionError as error:
+        store.messages.append(str(error))
+        return []
 
 
 def sample_sources() -> list[str]:
