@@ -194,12 +194,6 @@ async def test_what_is_copied_is_clean(harness: Harness) -> None:
         assert link == PAGE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reader_tui/ui/detail.py on_markdown_link_clicked): Textual's Markdown.LinkClicked "
-    "percent-decodes href (urllib.parse.unquote), so a summary link with %20 is refused as 'link with "
-    "spaces' and one with %26 or %2F opens a different URL. Remove this mark when fixed.",
-)
 async def test_percent_encoded_summary_link_opens_as_written(harness: Harness) -> None:
     target = "https://example.org/search?q=a%20b%26c"
     harness.store.add_papers([paper("p1", f"<p><a href='{target}'>encoded</a></p>", abs=PAGE)])

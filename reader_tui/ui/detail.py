@@ -8,9 +8,11 @@ Markdown produced by :mod:`reader_tui.render`, whose links go through the app's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ClassVar
+from urllib.parse import unquote
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,6 +25,9 @@ from textual.widgets import Markdown, Static
 from reader_tui.model import Paper, PaperState
 from reader_tui.render import summary_markdown
 from reader_tui.safety import clean_line
+
+_MARKDOWN_LINK = re.compile(r"\]\(<?([^)\s>]+)")
+"""The target of a Markdown inline link ``[text](url)`` as :mod:`reader_tui.render` writes them."""
 
 MARKDOWN_DEBOUNCE = 0.1
 """Seconds the cursor must rest on a paper before its summary is rebuilt."""
@@ -96,6 +101,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._timer: Timer | None = None
         self._rendered_id: str | None = None
         self._header_height = -1
+        self._hrefs: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No paper selected."), id="detail-header")
@@ -141,8 +147,11 @@ class DetailPane(VerticalScroll, can_focus=True):
         paper = self.paper
         markdown = "" if paper is None else summary_markdown(paper.summary_html, paper.first_link)
         self._rendered_id = None if paper is None else paper.id
+        # Textual hands link clicks over percent-decoded; remember each link as written so the
+        # opener gets the URL the feed gave (``a%20b`` must not become ``a b``, nor ``%26`` an ``&``).
+        self._hrefs = {unquote(href): href for href in _MARKDOWN_LINK.findall(markdown)}
         await self.query_one("#detail-summary", Markdown).update(markdown)
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
-        self.post_message(self.LinkClicked(event.href, self.paper))
+        self.post_message(self.LinkClicked(self._hrefs.get(event.href, event.href), self.paper))
