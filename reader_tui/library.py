@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -215,14 +216,51 @@ def ingest(
         for report, item in pending:
             finish(report, item, read(report, item))
         return reports
-    with ThreadPoolExecutor(
-        max_workers=min(workers, len(pending)), thread_name_prefix="reader-tui-feed"
-    ) as pool:
-        futures = {pool.submit(read, report, item): (report, item) for report, item in pending}
-        for future in as_completed(futures):
-            report, item = futures[future]
-            finish(report, item, future.result())
+    for report, item, outcome in _in_workers(pending, read, min(workers, len(pending))):
+        finish(report, item, outcome)
     return reports
+
+
+_Job = tuple[SourceReport, _Pending]
+
+
+def _in_workers(
+    jobs: Sequence[_Job], work: Callable[[SourceReport, _Pending], _Outcome], size: int
+) -> Iterator[tuple[SourceReport, _Pending, _Outcome]]:
+    """Run ``work`` on the jobs in ``size`` daemon threads; yield each result as it is ready.
+
+    Daemon threads rather than a ``ThreadPoolExecutor``: the interpreter joins an executor's threads
+    at exit, so quitting the app during a refresh would wait for the slowest feed's deadline. These
+    threads write nothing shared (results come back through a queue and the caller stores them), so
+    they can simply be abandoned; a caller that stops early also stops them taking new jobs.
+    """
+    todo: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[SourceReport, _Pending, _Outcome]] = queue.SimpleQueue()
+    stop = threading.Event()
+    for job in jobs:
+        todo.put(job)
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                report, item = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcome = work(report, item)
+            except BaseException as exc:  # never leave the caller waiting for a result
+                outcome = _Outcome(
+                    error=f"{clean_line(report.source)}: unexpected error ({type(exc).__name__})"
+                )
+            done.put((report, item, outcome))
+
+    for n in range(size):
+        threading.Thread(target=worker, name=f"reader-tui-feed-{n}", daemon=True).start()
+    try:
+        for _ in jobs:
+            yield done.get()
+    finally:
+        stop.set()
 
 
 def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome | None) -> None:

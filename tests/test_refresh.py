@@ -323,3 +323,27 @@ def test_refresh_and_feeds_commands(
     assert code == 1 and out == f"FAIL  {bad}: HTTP 500 Internal Server Error\n"
     assert err.startswith("reader-tui: refreshed 0 of 1 feeds") and len(err.splitlines()) == 1
     assert run("list", "-q", "is:new")[0] == 0  # a refresh that reached nothing keeps the "new" set
+
+
+def test_quitting_during_a_refresh_does_not_wait_for_a_stalled_feed(
+    feed_server: FeedServer, reader_home: Path
+) -> None:
+    import subprocess
+    import sys
+
+    stalled = [feed_server.route(f"/stalled{n}.xml", Reply(200, DIGEST, delay=8)) for n in range(2)]
+    code = (
+        "import threading, time\n"
+        "from reader_tui.refresh import refresh\n"
+        "from reader_tui.store import Store\n"
+        "from reader_tui.subscriptions import Subscription\n"
+        "store = Store()\n"
+        f"subs = [Subscription(url) for url in {stalled!r}]\n"
+        "threading.Thread(target=refresh, args=(store, subs), daemon=True).start()\n"
+        "time.sleep(0.5)\n"
+        "print('quit')\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout == "quit\n", done.stderr
+    assert time.monotonic() - started < 5  # not the 8 s the feeds would take
