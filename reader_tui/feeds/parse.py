@@ -1,4 +1,8 @@
-"""Bytes of a feed -> papers: run feedparser once, pick the format, convert, de-duplicate.
+"""Bytes of a feed -> papers: read the XML once, pick the format, convert, de-duplicate.
+
+Well-formed feeds are read by :mod:`~reader_tui.feeds.fastpath`, which hands the formats the same
+entries feedparser would, ~10x faster; anything it does not follow exactly (ill-formed XML, a DOCTYPE,
+media or iTunes elements...) is read by feedparser.
 
 feedparser runs with its HTML sanitizer and relative-URI resolver off: together they are more than
 half its time on the digest feeds, and the app never shows feed HTML raw (it is converted to
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, ftxj, generic, hf
+from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, fastpath, ftxj, generic, hf
 from reader_tui.feeds.common import FeedContext, entry_text, safe_link, to_datetime
 from reader_tui.feeds.errors import FeedError
 from reader_tui.feeds.fetch import fetch_source, source_key
@@ -47,19 +51,23 @@ class ParseResult:
     """One line each: the feed was read, but not all of it was well-formed."""
 
 
-def parse_feed(content: bytes, source: str) -> ParseResult:
+def parse_feed(content: bytes, source: str, *, fast: bool = True) -> ParseResult:
     """Read a feed document. Raises :class:`FeedError` when it holds nothing usable.
 
     ``source`` names the feed in messages and, through :func:`source_key`, in ``Paper.feeds``.
+    Well-formed RSS and Atom go through :mod:`~reader_tui.feeds.fastpath`, which gives the same
+    entries ~10x faster; everything else (and everything, with ``fast=False``) through feedparser.
     """
     if not content or not content.strip():
         raise FeedError(source, "empty document")
-    import feedparser
+    parsed: Any = fastpath.parse(content) if fast else None
+    if parsed is None:
+        import feedparser
 
-    # A BytesIO, never bytes: feedparser would try to open short bytes as a file name.
-    parsed = feedparser.parse(
-        io.BytesIO(_defuse_entities(content)), sanitize_html=False, resolve_relative_uris=False
-    )
+        # A BytesIO, never bytes: feedparser would try to open short bytes as a file name.
+        parsed = feedparser.parse(
+            io.BytesIO(_defuse_entities(content)), sanitize_html=False, resolve_relative_uris=False
+        )
     version = str(parsed.get("version") or "")
     entries: list[Any] = list(parsed.get("entries") or [])
     problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
