@@ -32,6 +32,9 @@ _SUBJECT = re.compile(r"Subject Collection:\s*(.+)$", re.I)
 
 
 def _is_preprint_server(url: str | None) -> bool:
+    # A substring test first: detection asks this of every item of every feed, and urlsplit is slow.
+    if not url or "rxiv.org" not in url.lower():
+        return False
     return host_of(url).endswith(_HOSTS)
 
 

@@ -45,6 +45,8 @@ _RULE = re.compile(r"\s*<hr\s*/?>\s*", re.I)
 _HREF = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["']""", re.I)
 _CODE = re.compile(r"<code>(.*?)</code>", re.S)
 _LABEL_PREFIX = re.compile(r"^[^:：]{0,30}[:：]\s*")
+_LIST_SEPARATOR = re.compile(r"[,;，；]")
+_CATEGORY_SEPARATOR = re.compile(r"[,，]\s*")
 
 _LABELS = {
     "arxiv": "arxiv",
@@ -93,7 +95,7 @@ def _list(value: str | None) -> list[str]:
     text = strip_tags(value)
     if text.lower() in _NONE_VALUES:
         return []
-    return dedupe(part.strip() for part in re.split(r"[,;，；]", text))
+    return dedupe(part.strip() for part in _LIST_SEPARATOR.split(text))
 
 
 def _categories(value: str | None) -> list[str]:
@@ -104,7 +106,7 @@ def _categories(value: str | None) -> list[str]:
     primary = strip_tags(code.group(1)) if code else None
     others: list[str] = []
     for part in strip_tags(value).split("·"):
-        others.extend(re.split(r"[,，]\s*", _LABEL_PREFIX.sub("", part.strip())))
+        others.extend(_CATEGORY_SEPARATOR.split(_LABEL_PREFIX.sub("", part.strip())))
     return arxiv_categories(others, primary)
 
 
