@@ -27,7 +27,8 @@ ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
 MAX_REDIRECTS = 10
-DEFAULT_MAX_BYTES = 20 * 2**20
+DEFAULT_MAX_BYTES = 32 * 2**20
+"""Room for a 10,000-item digest (~21 MB), still far below what a decompression bomb would reach."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 

@@ -1,0 +1,273 @@
+"""Ingest one 10,000-item digest feed served over HTTP: reader-tui against ``newsboat -x reload``.
+
+Run from the repository root: ``.venv/bin/python bench/bench_ingest.py [--items N] [--runs R]``.
+Issue 4 §6 asks that reader-tui take in a 10,000-item feed in the seed's format (the Hugo 论文速递
+digest, ~21 MB) no slower than newsboat reloading the same URL on the same machine.
+
+The feed is built from the ten items of ``tests/fixtures/feeds/ftxj-2026-05-29.xml``: every copy gets its
+own arXiv id, post URL, date, author list and title variant, and keeps a random number of its write-up
+sections, so that 10,000 distinct papers of realistic size come out (deterministic per seed).
+It is served by ``http.server`` on 127.0.0.1. Each contender runs in a fresh process, so interpreter
+start-up and imports count for both: newsboat with its own urls file, cache and config and HOME in a
+temp dir; reader-tui as ``library.ingest(Store(tmp), [url])`` followed by ``Store.close()`` (which
+writes the store). Wall time and peak RSS come from ``os.wait4`` on that process alone.
+
+``--profile`` instead runs one ingest in this process under cProfile and prints the hot spots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import html
+import json
+import os
+import pstats
+import random
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FEED = ROOT / "tests" / "fixtures" / "feeds" / "ftxj-2026-05-29.xml"
+NEWSBOAT = "/usr/bin/newsboat"
+
+_ITEM_SPLIT = re.compile(r"(?=<item>)")
+_ARXIV_ID = re.compile(r"\b\d{4}\.\d{5}\b")
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+_POST_URL = re.compile(r"https://ftxj\.github\.io/zh/posts/2026-05-29/\d\d-([^<]*?)/")
+_PUB_DATE = re.compile(r"<pubDate>[^<]*</pubDate>")
+_AUTHORS = re.compile(r"&lt;strong&gt;作者:&lt;/strong&gt; (.*?)&lt;/p&gt;")
+_DESCRIPTION = re.compile(r"(<description>)(.*?)(</description>)", re.S)
+_SECTION = "&#xA;&lt;h2 "  # the write-up sections (TL;DR, Motivation, 方法...) each start with an <h2>
+_TITLE_TWISTS = [
+    "",
+    "Revisiting ",
+    "Towards ",
+    "On the Limits of ",
+    "Scaling ",
+    "A Closer Look at ",
+    "Efficient ",
+    "Rethinking ",
+]
+_TITLE_TAILS = ["", ": A Case Study", " at Scale", " in Practice", " Revisited", " for Long Contexts"]
+
+
+def build_feed(n_items: int, seed: int = 0) -> bytes:
+    """The seed digest grown to ``n_items`` distinct papers (~2.1 KB an item, like a real digest day)."""
+    rng = random.Random(seed)
+    text = SEED_FEED.read_text(encoding="utf-8")
+    head, *items = _ITEM_SPLIT.split(text)
+    items[-1], tail = items[-1].split("</channel>", 1)
+    tail = "</channel>" + tail
+    names = sorted(
+        {
+            name.strip()
+            for item in items
+            for match in _AUTHORS.finditer(item)
+            for name in match.group(1).split(",")
+            if name.strip()
+        }
+    )
+    start = datetime(2026, 5, 29, 12, 36, 41, tzinfo=UTC)
+    out = [head]
+    for n in range(n_items):
+        item = items[n % len(items)]
+        new_id = f"26{n % 12 + 1:02d}.{n // 12:05d}"  # distinct for n < 1.2 million
+        item = _ARXIV_ID.sub(new_id, item)
+        item = _POST_URL.sub(rf"https://ftxj.github.io/zh/posts/2026-05-29/{n:05d}-\g<1>/", item)
+        when = start - timedelta(minutes=3 * n)
+        item = _PUB_DATE.sub(f"<pubDate>{when:%a, %d %b %Y %H:%M:%S} +0000</pubDate>", item, count=1)
+        title = html.unescape(_TITLE.search(item).group(1))  # type: ignore[union-attr]
+        title = f"{rng.choice(_TITLE_TWISTS)}{title}{rng.choice(_TITLE_TAILS)} ({n})"
+        item = _TITLE.sub(_always(f"<title>{html.escape(title, quote=False)}</title>"), item, count=1)
+        authors = ", ".join(rng.sample(names, rng.randint(2, 8)))
+        item = _AUTHORS.sub(_always(f"&lt;strong&gt;作者:&lt;/strong&gt; {authors}&lt;/p&gt;"), item, count=1)
+        description = _DESCRIPTION.search(item)
+        assert description is not None
+        item = item.replace(description.group(2), _trim(description.group(2), rng), 1)
+        out.append(item)
+    out.append(tail)
+    return "".join(out).encode("utf-8")
+
+
+def _always(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement function: unlike a replacement string, it takes the text literally (no backslashes)."""
+    return lambda _match: text
+
+
+def _trim(description: str, rng: random.Random) -> str:
+    """Keep the meta lines and a random number (at least one) of the write-up sections."""
+    parts = description.split(_SECTION)
+    keep = rng.choice([1, 1, 2, 2, 3, 4])
+    return _SECTION.join(parts[: keep + 1])
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Run ``argv``; (wall seconds, CPU seconds, peak RSS in MB of that process alone, stdout).
+
+    CPU time (user + system) is reported as well because wall time swings when other work shares
+    the machine.
+    """
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[0]} exited with {proc.returncode}:\n{text[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
+
+
+Run = tuple[float, float, float, int]
+"""(wall seconds, CPU seconds, peak RSS MB, items stored)"""
+
+
+def run_newsboat(url: str, scratch: Path) -> Run:
+    home = scratch / "home"
+    home.mkdir()
+    urls, cache, config = scratch / "urls", scratch / "cache.db", scratch / "config"
+    urls.write_text(url + "\n")
+    config.write_text("")
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+    }
+    argv = [NEWSBOAT, "-x", "reload", "-u", str(urls), "-c", str(cache), "-C", str(config)]
+    wall, cpu, rss, _out = timed(argv, env)
+    with sqlite3.connect(cache) as db:
+        (items,) = db.execute("SELECT count(*) FROM rss_item").fetchone()
+    return wall, cpu, rss, int(items)
+
+
+_OURS = """
+import json, sys
+from pathlib import Path
+from reader_tui.library import ingest
+from reader_tui.store import Store
+store = Store(Path(sys.argv[2]), poll_interval=None)
+(report,) = ingest(store, [sys.argv[1]])
+store.close()
+print(json.dumps({"papers": report.papers, "new": report.new, "error": report.error}))
+"""
+
+
+def run_ours(url: str, scratch: Path) -> Run:
+    env = dict(os.environ, READER_TUI_HOME=str(scratch / "home"), PYTHONPATH=str(ROOT))
+    wall, cpu, rss, out = timed([sys.executable, "-c", _OURS, url, str(scratch / "data")], env)
+    report = json.loads(out.strip().splitlines()[-1])
+    if report["error"]:
+        raise RuntimeError(report["error"])
+    size = (scratch / "data" / "papers.json").stat().st_size
+    if size < 1000:
+        raise RuntimeError("the store was not written")
+    return wall, cpu, rss, int(report["new"])
+
+
+def profile(url: str, top: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from reader_tui.library import ingest
+    from reader_tui.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="reader-tui-bench-") as scratch:
+        os.environ["READER_TUI_HOME"] = scratch
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        store = Store(Path(scratch) / "data", poll_interval=None)
+        ingest(store, [url])
+        store.close()
+        profiler.disable()
+        print(f"in-process ingest: {time.perf_counter() - started:.2f} s (under cProfile)")
+    stats = pstats.Stats(profiler).strip_dirs().sort_stats("tottime")
+    stats.print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="profile one in-process ingest instead")
+    parser.add_argument("--top", type=int, default=30, help="rows of profile output")
+    parser.add_argument("--skip-newsboat", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="reader-tui-bench-") as tmp:
+        root = Path(tmp)
+        (root / "www").mkdir()
+        feed = build_feed(args.items)
+        (root / "www" / "digest.xml").write_bytes(feed)
+        server, base = serve(root / "www")
+        url = f"{base}/digest.xml"
+        print(f"feed: {args.items:,} items, {len(feed) / 1e6:.1f} MB, served at {url}")
+        try:
+            if args.profile:
+                profile(url, args.top)
+                return
+            results: dict[str, list[Run]] = {"newsboat": [], "reader-tui": []}
+            for run in range(args.runs):
+                contenders = [("reader-tui", run_ours)]
+                if not args.skip_newsboat:
+                    contenders.append(("newsboat", run_newsboat))
+                for name, runner in contenders:
+                    scratch = root / f"{name}-{run}"
+                    scratch.mkdir()
+                    wall, cpu, rss, items = runner(url, scratch)
+                    results[name].append((wall, cpu, rss, items))
+                    print(
+                        f"  run {run + 1} {name:<10} {wall:6.2f} s wall {cpu:6.2f} s CPU "
+                        f"{rss:7.1f} MB peak RSS  {items:,} items"
+                    )
+        finally:
+            server.shutdown()
+    print()
+    medians: dict[str, tuple[float, float]] = {}
+    for name, rows in results.items():
+        if not rows:
+            continue
+        wall = statistics.median(r[0] for r in rows)
+        cpu = statistics.median(r[1] for r in rows)
+        rss = statistics.median(r[2] for r in rows)
+        medians[name] = (wall, cpu)
+        per_item = wall / args.items * 1000
+        print(
+            f"{name:<10} median {wall:6.2f} s wall ({per_item:.3f} ms/item), {cpu:6.2f} s CPU, "
+            f"{rss:7.1f} MB peak RSS"
+        )
+    if len(medians) == 2:
+        ours, theirs = medians["reader-tui"], medians["newsboat"]
+        print(f"ratio reader-tui / newsboat: {ours[0] / theirs[0]:.2f} wall, {ours[1] / theirs[1]:.2f} CPU")
+
+
+if __name__ == "__main__":
+    main()
