@@ -48,3 +48,14 @@ def load_keymap(path: Path | None = None) -> dict[str, str]:
     if not isinstance(keymap, dict):
         return {}
     return {str(k): v for k, v in keymap.items() if isinstance(v, str) and v.strip()}
+
+
+def auto_refresh_minutes(path: Path | None = None) -> float:
+    """``auto_refresh_minutes = N`` in config.toml: refresh every N minutes while the app runs (0: off)."""
+    try:
+        value = load_config(path).get("auto_refresh_minutes", 0)
+    except ConfigError:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return 0.0
+    return float(max(value, 1))

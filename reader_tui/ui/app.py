@@ -22,18 +22,20 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from reader_tui import cite, paths
-from reader_tui.config import load_keymap
-from reader_tui.library import SourceReport, ingest, newest_first, sample_sources
+from reader_tui.config import ConfigError, auto_refresh_minutes, load_config, load_keymap
+from reader_tui.library import SourceReport, default_sources, ingest, newest_first, sample_sources
 from reader_tui.model import Paper, PaperState
 from reader_tui.query import MatchContext, Query, QueryError, SearchIndex, parse_query
 from reader_tui.safety import UnsafeURLError, check_url, clean_line
 from reader_tui.store import Store
 from reader_tui.ui.detail import DetailPane
+from reader_tui.ui.feeds_screen import FeedsScreen
 from reader_tui.ui.filter_bar import FilterBar
 from reader_tui.ui.help import HelpScreen
 from reader_tui.ui.paper_list import PaperList
@@ -81,6 +83,7 @@ class ReaderApp(App[None]):
         Binding("slash", "focus_filter", "Filter", id="app.filter"),
         Binding("tab", "switch_pane", "Pane", show=False, id="app.switch_pane"),
         Binding("R", "reload", "Reload", show=False, id="app.reload"),
+        Binding("F", "feeds", "Feeds", show=False, id="app.feeds"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -108,6 +111,8 @@ class ReaderApp(App[None]):
         self.index = SearchIndex()
         self.query_obj: Query = parse_query("")
         self.view = "all"
+        self.subscriptions: list[str] = []
+        self._new_ids: frozenset[str] = frozenset()
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -115,6 +120,9 @@ class ReaderApp(App[None]):
         with Horizontal(id="panes"):
             yield PaperList(self.store.state, id="paper-list")
             yield DetailPane(id="detail")
+        with Horizontal(id="refresh-bar"):
+            yield Static(Content(""), id="refresh-label")
+            yield ProgressBar(id="refresh-progress", show_eta=False)
         yield Footer()
 
     @property
@@ -136,6 +144,10 @@ class ReaderApp(App[None]):
             self.set_keymap(keymap)
         for message in self.store.messages:
             self.notify(message, severity="warning", markup=False, timeout=10)
+        try:
+            load_config()
+        except ConfigError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=10)
         saved_query = str(self.store.setting("ui.query", "") or "")
         self.view = str(self.store.setting("ui.view", "all") or "all")
         if self.view not in VIEWS:
@@ -143,10 +155,23 @@ class ReaderApp(App[None]):
         if saved_query:
             self.filter_bar.set_text(saved_query)
             self._set_query(saved_query)
+        self._new_ids = self._load_new_ids()
         self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
         self.paper_list.focus()
-        if self.sources or self._load_sample:
-            self.run_ingest(self.sources or sample_sources())
+        if not self.sources:
+            self.subscriptions = default_sources(self.store)
+        if self.sources or self.subscriptions:
+            self.action_reload()
+        elif self._load_sample:
+            self.notify(
+                "This is the sample digest. Add your feeds with: reader-tui add URL",
+                markup=False,
+                timeout=8,
+            )
+            self.run_refresh(sample_sources(), subscribed=False)
+        minutes = auto_refresh_minutes()
+        if minutes:
+            self.set_interval(minutes * 60, self.action_reload)
 
     def on_resize(self, event: events.Resize) -> None:
         # Runs before Textual records the new size, so the size comes from the event; every screen in
@@ -181,7 +206,7 @@ class ReaderApp(App[None]):
         gc.freeze()
 
     def _match_context(self) -> MatchContext:
-        return MatchContext(now=self.clock(), state_of=self.store.state)
+        return MatchContext(now=self.clock(), state_of=self.store.state, new_ids=self._new_ids)
 
     def _visible(self) -> list[Paper]:
         papers = self.index.filter(self.query_obj, self.library, self._match_context())
@@ -337,33 +362,75 @@ class ReaderApp(App[None]):
 
     # ---------------------------------------------------------------- reload
     def action_reload(self) -> None:
-        self.run_ingest(self.sources or self.store.setting("library.sources", []) or sample_sources())
+        """Read the feeds again: the ones named on the command line, else the subscriptions."""
+        if self.sources:
+            self.run_refresh(self.sources, subscribed=False)
+        elif self.subscriptions:
+            self.run_refresh(self.subscriptions, subscribed=True)
+        else:
+            self.run_refresh(sample_sources(), subscribed=False)
 
     @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
-    def run_ingest(self, sources: Sequence[str]) -> list[SourceReport]:
-        """Read feeds off the UI thread; the list keeps working meanwhile."""
-        return ingest(self.store, list(sources))
+    def run_refresh(self, sources: Sequence[str], subscribed: bool) -> list[SourceReport]:
+        """Read feeds off the UI thread; the list keeps working and marking meanwhile.
+
+        Subscriptions go through :func:`reader_tui.refresh.refresh`, which also records which papers
+        are new for ``is:new``.
+        """
+        total = len(sources)
+        self.call_from_thread(self._show_progress, 0, total)
+
+        def progress(report: SourceReport, done: int, total: int) -> None:
+            self.call_from_thread(self._show_progress, done, total)
+
+        if subscribed:
+            from reader_tui.refresh import refresh
+
+            return refresh(self.store, progress=progress).reports
+        return ingest(self.store, list(sources), progress=progress)
+
+    def _show_progress(self, done: int, total: int) -> None:
+        bar = self.query_one("#refresh-bar")
+        bar.display = done < total
+        self.query_one("#refresh-progress", ProgressBar).update(total=total, progress=done)
+        self.query_one("#refresh-label", Static).update(Content(f"refreshing feeds {done}/{total}"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "ingest":
             return
         if event.state == WorkerState.ERROR:
+            self.query_one("#refresh-bar").display = False
             self.notify(f"reload failed: {event.worker.error}", severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS:
+            self.query_one("#refresh-bar").display = False
             reports: list[SourceReport] = event.worker.result or []
             self._after_ingest(reports)
 
     def _after_ingest(self, reports: Iterable[SourceReport]) -> None:
-        new = 0
+        new: list[str] = []
         for report in reports:
-            new += report.new
+            if report.new:
+                name = clean_line(report.title or report.source)[:60]
+                new.append(f"{name}: {report.new}")
             if report.error:
                 self.notify(clean_line(report.error), severity="error", markup=False, timeout=8)
             for warning in report.warnings:
                 self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
+        self._new_ids = self._load_new_ids()
         self._load_library()
         if new:
-            self.notify(f"{new} new papers", timeout=3)
+            self.notify("new papers: " + "; ".join(new), markup=False, timeout=5)
+
+    def _load_new_ids(self) -> frozenset[str]:
+        from reader_tui.refresh import new_ids
+
+        return new_ids(self.store)
+
+    def action_feeds(self) -> None:
+        """Show every feed with its paper and unread counts, last refresh and last error."""
+        from reader_tui.refresh import feed_statuses
+
+        self.push_screen(FeedsScreen(feed_statuses(self.store)))
 
     # ------------------------------------------------------------ help & cmds
     def action_help(self) -> None:
@@ -399,6 +466,7 @@ class ReaderApp(App[None]):
             ("Copy link", "Copy the paper's link", self.action_copy_link),
             ("Filter", "Focus the filter bar", self.action_focus_filter),
             ("Reload feeds", "Read the feeds again", self.action_reload),
+            ("Feeds", "Every feed with its unread count, last refresh and last error", self.action_feeds),
             ("Help", "Show every key", self.action_help),
             ("Toggle light/dark", "Switch between the light and dark theme", self.action_toggle_dark),
         ]
