@@ -1,0 +1,123 @@
+"""The app side of subscriptions: opening on them, refresh progress, is:new, the feeds panel, config.
+
+These drive the real app (``make_app`` on an isolated home) against feeds on disk, so what is asserted
+is what the user sees: rows in the list, the match count, notifications and the feeds panel text.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reader_tui import subscriptions
+from reader_tui.config import auto_refresh_minutes
+from reader_tui.feeds import load_feed
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+APP_SIZE = (120, 40)
+
+
+def subscribe(home: Path, *names: str) -> list[Path]:
+    """Copy fixture feeds into the home and subscribe to them; return their paths."""
+    copies = []
+    for name in names:
+        target = home / name
+        shutil.copy(FIXTURES / name, target)
+        copies.append(target)
+    subscriptions.save([subscriptions.Subscription(url=str(path)) for path in copies])
+    return copies
+
+
+def listed_ids(app: Any) -> list[str]:
+    return [paper.id for paper in app.paper_list.papers]
+
+
+async def test_app_opens_on_subscriptions_and_marks_them_new(harness: Any, reader_home: Path) -> None:
+    (feed,) = subscribe(reader_home, "arxiv-api-atom-2026-cs-lg.xml")
+    expected = {paper.id for paper in load_feed(str(feed)).papers}
+    app = harness.app()
+    progress: list[tuple[int, int]] = []
+    original = app._show_progress
+
+    def record(done: int, total: int) -> None:
+        progress.append((done, total))
+        original(done, total)
+
+    app._show_progress = record
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        assert set(listed_ids(app)) == expected  # the subscription, not the sample digest
+        assert progress[0] == (0, 1) and progress[-1] == (1, 1)
+        assert not app.query_one("#refresh-bar").display  # hidden once done
+        assert any("new papers" in note for note in harness.notifications(app))
+        await pilot.press("slash", *"is:new", "enter")
+        await pilot.pause()
+        assert set(listed_ids(app)) == expected
+        await pilot.press("F")
+        await pilot.pause()
+        panel = harness.screen_text(app)
+        assert f"{len(expected)} unread of {len(expected)} papers" in panel
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+
+
+async def test_a_dead_subscription_keeps_its_papers_and_says_why(harness: Any, reader_home: Path) -> None:
+    (feed,) = subscribe(reader_home, "ftxj-2026-05-29.xml")
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        before = listed_ids(app)
+        assert len(before) == 10
+        await pilot.press("s")  # star the first paper
+        feed.unlink()
+        await pilot.press("R")
+        await harness.settle(pilot)
+        assert listed_ids(app) == before
+        errors = [note for note in harness.notifications(app) if feed.name in note]
+        assert errors and all("\n" not in note for note in errors)
+        assert app.store.state(before[0]).starred
+        await pilot.press("F")
+        await pilot.pause()
+        assert "file not found" in harness.screen_text(app).lower()
+
+
+async def test_broken_config_is_reported_in_one_line(harness: Any, reader_home: Path) -> None:
+    config = reader_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text("[keymap\n", encoding="utf-8")
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        notes = [note for note in harness.notifications(app) if "config.toml" in note]
+        assert len(notes) == 1 and "line 1" in notes[0] and "\n" not in notes[0]
+        assert len(app.paper_list.papers) == 30  # the sample digest still loads
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("auto_refresh_minutes = 15\n", 15.0), ("auto_refresh_minutes = 0\n", 0.0),
+     ("auto_refresh_minutes = 'x'\n", 0.0), ("auto_refresh_minutes = 0.2\n", 1.0), ("", 0.0),
+     ("auto_refresh_minutes = [\n", 0.0)],
+)  # fmt: skip
+def test_auto_refresh_minutes(tmp_path: Path, text: str, minutes: float) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    assert auto_refresh_minutes(path) == minutes
+
+
+async def test_keymap_from_config_remaps_a_key(harness: Any, reader_home: Path) -> None:
+    config = reader_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text('[keymap]\n"app.toggle_star" = "x"\n', encoding="utf-8")
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        first = app.paper_list.current
+        assert first is not None
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.store.state(first.id).starred
