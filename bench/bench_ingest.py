@@ -124,7 +124,7 @@ def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, str]:
     """Run ``argv``; (wall seconds, CPU seconds, peak RSS in MB of that process alone, stdout).
 
     CPU time (user + system) is reported as well because wall time swings when other work shares
@@ -132,7 +132,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, st
     """
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -161,7 +161,7 @@ def run_newsboat(url: str, scratch: Path) -> Run:
         "LANG": "C.UTF-8",
     }
     argv = [NEWSBOAT, "-x", "reload", "-u", str(urls), "-c", str(cache), "-C", str(config)]
-    wall, cpu, rss, _out = timed(argv, env)
+    wall, cpu, rss, _out = timed(argv, env, scratch)
     with sqlite3.connect(cache) as db:
         (items,) = db.execute("SELECT count(*) FROM rss_item").fetchone()
     return wall, cpu, rss, int(items)
@@ -179,9 +179,11 @@ print(json.dumps({"papers": report.papers, "new": report.new, "error": report.er
 """
 
 
-def run_ours(url: str, scratch: Path) -> Run:
-    env = dict(os.environ, READER_TUI_HOME=str(scratch / "home"), PYTHONPATH=str(ROOT))
-    wall, cpu, rss, out = timed([sys.executable, "-c", _OURS, url, str(scratch / "data")], env)
+def run_ours(url: str, scratch: Path, code: Path = ROOT) -> Run:
+    """``code``: the checkout to run (another one gives a before/after comparison)."""
+    env = dict(os.environ, READER_TUI_HOME=str(scratch / "home"), PYTHONPATH=str(code))
+    # Run in the scratch dir: ``python -c`` puts the working directory first on sys.path.
+    wall, cpu, rss, out = timed([sys.executable, "-c", _OURS, url, str(scratch / "data")], env, scratch)
     report = json.loads(out.strip().splitlines()[-1])
     if report["error"]:
         raise RuntimeError(report["error"])
@@ -220,6 +222,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one in-process ingest instead")
     parser.add_argument("--top", type=int, default=30, help="rows of profile output")
     parser.add_argument("--skip-newsboat", action="store_true")
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, help="reader-tui checkout to run (default: this one)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="reader-tui-bench-") as tmp:
@@ -229,6 +234,7 @@ def main() -> None:
         (root / "www" / "digest.xml").write_bytes(feed)
         server, base = serve(root / "www")
         url = f"{base}/digest.xml"
+        print(f"reader-tui from {args.code}")
         print(f"feed: {args.items:,} items, {len(feed) / 1e6:.1f} MB, served at {url}")
         try:
             if args.profile:
@@ -236,7 +242,9 @@ def main() -> None:
                 return
             results: dict[str, list[Run]] = {"newsboat": [], "reader-tui": []}
             for run in range(args.runs):
-                contenders = [("reader-tui", run_ours)]
+                contenders: list[tuple[str, Callable[[str, Path], Run]]] = [
+                    ("reader-tui", partial(run_ours, code=args.code))
+                ]
                 if not args.skip_newsboat:
                     contenders.append(("newsboat", run_newsboat))
                 for name, runner in contenders:
