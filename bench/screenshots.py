@@ -18,6 +18,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerState
 
 SIZE = (120, 40)
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -52,10 +53,10 @@ async def _settle(pilot: Pilot[None]) -> None:
 
     app = pilot.app
     assert isinstance(app, ReaderApp)
-    await app.workers.wait_for_complete()
     await pilot.pause()
-    for _ in range(250):
-        idle = not any(worker.is_running for worker in app.workers)
+    busy = (WorkerState.PENDING, WorkerState.RUNNING)
+    for _ in range(1000):
+        idle = not any(worker.state in busy for worker in app.workers)
         paper = app.detail.paper
         if idle and (paper is None or app.detail._rendered_id == paper.id):
             break
@@ -71,6 +72,8 @@ async def _shoot(name: str, scene: Scene, size: tuple[int, int], home: Path) -> 
         app = make_app(store=store, clock=lambda: NOW, opener=lambda url: None, clipboard=lambda text: None)
         async with app.run_test(size=size) as pilot:
             await _settle(pilot)
+            app.clear_notifications()  # toasts left on the main screen would show behind the help
+            await pilot.pause()
             await scene(pilot)
             await _settle(pilot)
             app.query_one(Input).cursor_blink = False

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerState
 
 from reader_tui.store import Store
 from reader_tui.ui.app import ReaderApp, make_app
@@ -63,9 +64,9 @@ async def settle(pilot: Pilot[None]) -> None:
     """Wait for the ingest worker, its result handling and the detail pane's (debounced) summary."""
     app = pilot.app
     assert isinstance(app, ReaderApp)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await wait_until(pilot, lambda: not any(w.is_running for w in app.workers))
+    # Poll rather than workers.wait_for_complete(), which raises if an exclusive worker was replaced.
+    busy = (WorkerState.PENDING, WorkerState.RUNNING)
+    await wait_until(pilot, lambda: not any(worker.state in busy for worker in app.workers), timeout=20)
     await pilot.pause()
     await wait_until(
         pilot, lambda: app.detail.paper is None or app.detail._rendered_id == app.detail.paper.id

@@ -48,6 +48,8 @@ def test_help_screen(snap_compare: SnapCompare, harness: Harness) -> None:
 
     async def open_help(pilot: Pilot[None]) -> None:
         await harness.settle(pilot)
+        pilot.app.clear_notifications()  # toasts left on the main screen would show behind the help
+        await pilot.pause()
         await pilot.press("question_mark")
         await harness.prepare_for_snapshot(pilot)
 
