@@ -221,7 +221,7 @@ def parse(content: bytes) -> FastParsed | None:
     """The feed read with the fast reader, or None when feedparser must read it."""
     if not eligible(content):
         return None
-    from xml.etree.ElementTree import ParseError, XMLPullParser
+    from xml.etree.ElementTree import XMLPullParser
 
     reader = _Reader()
     parser: XMLPullParser[Any] = XMLPullParser(events=("start-ns", "start", "end"))
@@ -231,7 +231,9 @@ def parse(content: bytes) -> FastParsed | None:
             reader.handle(parser.read_events())
         parser.close()
         reader.handle(parser.read_events())
-    except (ParseError, Unsupported, ValueError, UnicodeError, RecursionError):
+    except Exception:
+        # An XML error, something this reader does not follow (Unsupported) or a shape it mishandles:
+        # each costs only speed, since feedparser then reads the feed.
         return None
     return reader.result()
 
@@ -382,9 +384,9 @@ class _Reader:
         self.has_content = False
         self.root = ""
 
-    def result(self) -> FastParsed:
+    def result(self) -> FastParsed | None:
         if not self.root:
-            raise Unsupported("no root element")
+            return None
         return FastParsed(version=self.version, feed=self.feed, entries=self.entries, bozo=False)
 
     # -- events
