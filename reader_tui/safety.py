@@ -58,6 +58,14 @@ class UnsafeURLError(ValueError):
     """A URL the app refuses to open; ``str(error)`` is a one-line reason for the user."""
 
 
+_URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
+
+
+def _shown(url: str) -> str:
+    """The URL as a refusal message quotes it: cleaned and cut, built only when refusing."""
+    return repr(clean_line(url)[:80])
+
+
 def check_url(url: str | None, base: str | None = None) -> str:
     """Return the absolute http(s) URL to open, or raise :class:`UnsafeURLError` saying why not.
 
@@ -67,15 +75,14 @@ def check_url(url: str | None, base: str | None = None) -> str:
     """
     if url is None or url == "":
         raise UnsafeURLError("no link to open")
-    shown = clean_line(url)[:80]
     if url != url.strip():
-        raise UnsafeURLError(f"refused link with surrounding whitespace: {shown!r}")
+        raise UnsafeURLError(f"refused link with surrounding whitespace: {_shown(url)}")
     if url.startswith("-"):
-        raise UnsafeURLError(f"refused link that starts with '-': {shown!r}")
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in _BIDI for ch in url):
-        raise UnsafeURLError(f"refused link with control characters: {shown!r}")
+        raise UnsafeURLError(f"refused link that starts with '-': {_shown(url)}")
+    if _URL_CONTROL.search(url):
+        raise UnsafeURLError(f"refused link with control characters: {_shown(url)}")
     if " " in url:
-        raise UnsafeURLError(f"refused link with spaces: {shown!r}")
+        raise UnsafeURLError(f"refused link with spaces: {_shown(url)}")
     try:  # urllib raises ValueError for a malformed host ("http://[::1"): a refusal, not a crash
         parts = urlsplit(url)
         hostname = parts.hostname
@@ -84,15 +91,17 @@ def check_url(url: str | None, base: str | None = None) -> str:
     except UnsafeURLError:
         raise
     except ValueError:
-        raise UnsafeURLError(f"refused malformed link: {shown!r}") from None
+        raise UnsafeURLError(f"refused malformed link: {_shown(url)}") from None
     if not parts.scheme:
         if base is None:
-            raise UnsafeURLError(f"refused relative link with no page to resolve it against: {shown!r}")
+            raise UnsafeURLError(f"refused relative link with no page to resolve it against: {_shown(url)}")
         return check_url(url)
     if parts.scheme.lower() not in ("http", "https"):
-        raise UnsafeURLError(f"refused {parts.scheme.lower()}: link (only http and https open): {shown!r}")
+        raise UnsafeURLError(
+            f"refused {parts.scheme.lower()}: link (only http and https open): {_shown(url)}"
+        )
     if not parts.netloc or not hostname:
-        raise UnsafeURLError(f"refused link with no host: {shown!r}")
+        raise UnsafeURLError(f"refused link with no host: {_shown(url)}")
     return url
 
 

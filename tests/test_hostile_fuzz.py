@@ -13,7 +13,6 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import bibtexparser
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,13 +120,6 @@ def test_random_feed_shaped_xml_gives_papers_or_one_feed_error(content: bytes) -
     parses_or_fails_in_one_line(content)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG (reader_tui/feeds/common.py host_of, called from biorxiv.detect): urlsplit raises "
-    "ValueError('Invalid IPv6 URL') for an item link such as http://[www.biorxiv.org/x, and it escapes "
-    "parse_feed, so one bad link loses the whole feed (and ingest() stops at it). Remove when fixed.",
-)
 def test_malformed_item_link_costs_only_that_item() -> None:
     feed = (
         b'<rss version="2.0"><channel><title>t</title>'

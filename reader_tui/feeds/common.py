@@ -273,7 +273,13 @@ def safe_link(url: str | None, base: str | None = None) -> str | None:
 
 
 def host_of(url: str | None) -> str:
-    return (urlsplit(url).hostname or "") if url else ""
+    """The host of ``url``; "" when there is none or the URL is malformed (``http://[x``)."""
+    if not url:
+        return ""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def fallback_id(*parts: str) -> str:
