@@ -5,7 +5,11 @@ It holds two TinyDB files in the data dir, kept apart because one TinyDB write r
 * ``state.json``: what the user decided (read/starred per paper), small app settings and per-source
   fingerprints. Small, written often.
 * ``papers.json``: the paper cache, so papers stay after they leave their feed. Large (~35 MB at 10,000
-  papers), written when feeds bring new papers.
+  papers), written when feeds bring new papers. Each paper sits on a line of its own
+  (``{"meta": {...}, "papers": {\n"id": {...},\n"id": {...}\n}}``, still one JSON document that TinyDB
+  reads), so loading parses it a batch of lines at a time and never holds the whole file or all of its
+  dicts in memory: the peak stays near the papers themselves. A file in any other layout (an older
+  version, a hand edit) is parsed whole and rewritten in the line layout.
 
 Both use TinyDB's layout (``{table: {doc_id: document}}``) with the paper id, setting key or source as
 document id, and go through :class:`AtomicJSONStorage`, a TinyDB storage that never leaves a half-written
@@ -29,7 +33,7 @@ import json
 import math
 import os
 import re
-import secrets
+import sys
 import tempfile
 import threading
 import time
@@ -45,7 +49,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from reader_tui import paths
-from reader_tui.model import Paper, PaperState
+from reader_tui.model import Links, Paper, PaperState
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -73,22 +77,199 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-def _compact(doc: dict[str, Any]) -> dict[str, Any]:
-    """A paper document without empty fields: ``Paper.from_dict`` restores them, and loading is faster."""
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if key == "links":
-            value = {name: url for name, url in value.items() if url}
-        if (
-            value is None
-            or value == []
-            or value == ""
-            or value == {}
-            or (key == "is_paper" and value is True)
-        ):
+def _paper_doc(paper: Paper) -> dict[str, Any]:
+    """A paper's document without empty fields (``Paper.from_dict`` restores them): a smaller file that
+    parses faster. Built straight from the fields, not via ``to_dict``: the whole cache is encoded on
+    every write of it, so this is the writer's inner loop."""
+    doc: dict[str, Any] = {"id": paper.id}
+    if paper.arxiv_id is not None:
+        doc["arxiv_id"] = paper.arxiv_id
+    if paper.version is not None:
+        doc["version"] = paper.version
+    if paper.title:
+        doc["title"] = paper.title
+    if paper.authors:
+        doc["authors"] = list(paper.authors)
+    if paper.affiliations:
+        doc["affiliations"] = list(paper.affiliations)
+    if paper.categories:
+        doc["categories"] = list(paper.categories)
+    if paper.keywords:
+        doc["keywords"] = list(paper.keywords)
+    if paper.summary_html:
+        doc["summary_html"] = paper.summary_html
+    links = paper.links
+    urls = {
+        name: url
+        for name, url in (("abs", links.abs), ("pdf", links.pdf), ("post", links.post), ("doi", links.doi))
+        if url
+    }
+    if urls:
+        doc["links"] = urls
+    if paper.published is not None:
+        doc["published"] = paper.published.isoformat()
+    if paper.feeds:
+        doc["feeds"] = list(paper.feeds)
+    if paper.announce_type is not None:
+        doc["announce_type"] = paper.announce_type
+    if paper.journal_ref is not None:
+        doc["journal_ref"] = paper.journal_ref
+    if paper.comment is not None:
+        doc["comment"] = paper.comment
+    if paper.is_paper is not True:
+        doc["is_paper"] = paper.is_paper
+    return doc
+
+
+_intern = sys.intern
+_fromisoformat = datetime.fromisoformat
+
+
+def _paper_from_doc(doc: dict[str, Any]) -> Paper:
+    """``Paper.from_dict`` for the load path: positional arguments (the dataclass ``__init__`` is the
+    cost), and strings that repeat across thousands of papers (categories, feeds, author names, announce
+    types) interned so the library holds each once. Raises like ``from_dict`` on a bad record."""
+    get = doc.get
+    paper_id = doc["id"]
+    arxiv_id = get("arxiv_id")
+    if arxiv_id == paper_id:
+        arxiv_id = paper_id  # one string object for both
+    authors = get("authors")
+    categories = get("categories")
+    feeds = get("feeds")
+    links = get("links")
+    published = get("published")
+    announce = get("announce_type")
+    return Paper(
+        paper_id,
+        get("title") or "",
+        arxiv_id,
+        get("version"),
+        list(map(_intern, authors)) if authors else [],
+        list(get("affiliations") or ()),
+        list(map(_intern, categories)) if categories else [],
+        list(get("keywords") or ()),
+        get("summary_html") or "",
+        Links(links.get("abs"), links.get("pdf"), links.get("post"), links.get("doi")) if links else Links(),
+        _fromisoformat(published) if published else None,
+        list(map(_intern, feeds)) if feeds else [],
+        _intern(announce) if type(announce) is str else announce,
+        get("journal_ref"),
+        get("comment"),
+        get("is_paper", True),
+    )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading builds ~100 objects per paper; the collector would re-scan them over and over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+_LINES_HEAD = re.compile(r'\{"meta":\{"1":\{"token":"[0-9a-f]{32}","format":[0-9]+\}\},"papers":\{\s*')
+"""The first line of a paper cache in the line layout; anything else is parsed as a whole document."""
+_LINES_END = "}}"
+_BATCH_LINES = 200
+"""Records parsed per ``json.loads`` call: one call per line costs ~25% more CPU in call overhead, one
+call for everything holds the whole file's dicts at once; 200 lines is ~0.7 MB of text."""
+
+
+def _add_papers(docs: dict[str, Any], into: dict[str, Paper], reuse: dict[str, Paper] | None) -> None:
+    """Build the papers of ``docs`` into ``into``, skipping records that are not papers (one bad record
+    costs only itself). A paper equal to its copy in ``reuse`` is taken from there, so that re-reading
+    the cache another process wrote holds only the papers that changed, not a second library."""
+    for paper_id, doc in docs.items():
+        try:
+            paper = _paper_from_doc(doc)
+        except (TypeError, ValueError, KeyError, AttributeError):
             continue
-        out[key] = value
-    return out
+        if reuse is not None:
+            known = reuse.get(paper_id)
+            if known is not None and known == paper:
+                paper = known
+        into[paper_id] = paper
+
+
+def _decode_batch(batch: list[str], into: dict[str, Paper], reuse: dict[str, Paper] | None) -> bool:
+    """Parse ``batch`` (``"{"`` and then record lines as read, commas and newlines included) and add its
+    papers to ``into``; return whether the last line ended with a comma (so another record must follow).
+
+    The lines are joined as they are, so the JSON parser itself checks the commas between them. Raises
+    ValueError when they are not JSON members (the file is damaged).
+    """
+    last = batch[-1].rstrip()
+    more = last.endswith(",")
+    batch[-1] = last[:-1] if more else last
+    batch.append("}")
+    _add_papers(json.loads("".join(batch)), into, reuse)
+    return more
+
+
+def _stream_papers(path: Path, reuse: dict[str, Paper] | None = None) -> dict[str, Paper] | None:
+    """The papers of a cache file in the line layout, read a batch of lines at a time.
+
+    Returns None when the file is missing, unreadable or not exactly in the line layout (an older
+    layout, a hand edit, damage): the caller then reads it as a whole document, which also decides
+    whether it is damaged. Whatever this accepts is a valid JSON document that the whole-document read
+    sees the same way: the head line, record lines that the parser accepts as members of one object
+    (so the commas between them are right), no comma after the last one, the closing line, and nothing
+    but whitespace after it.
+    """
+    papers: dict[str, Paper] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if _LINES_HEAD.fullmatch(handle.readline(_HEAD_BYTES)) is None:
+                return None
+            batch = ["{"]
+            more: bool | None = None  # None: no record yet; False: the last record has been read
+            for line in handle:
+                if line[0] == "}":
+                    if line.rstrip() != _LINES_END:
+                        return None
+                    break
+                if more is False:
+                    return None
+                batch.append(line)
+                if len(batch) > _BATCH_LINES:
+                    more = _decode_batch(batch, papers, reuse)
+                    batch = ["{"]
+            else:
+                return None  # no closing line: cut short
+            if len(batch) > 1:
+                more = _decode_batch(batch, papers, reuse)
+            if more:
+                return None  # a comma before the closing brace
+            while rest := handle.read(1 << 16):
+                if rest.strip():
+                    return None
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError, JSONDecodeError: ValueErrors
+        return None
+    return papers
+
+
+def _encode_papers(papers: dict[str, Paper]) -> Iterator[bytes]:
+    """The cache file in the line layout, as chunks of a few hundred papers for ``write_chunks``.
+
+    Encoding everything on each write (~0.2 s for 10,000 papers, in the writer thread) is what keeps
+    no serialized copy of the library in memory.
+    """
+    parts = [_meta_prefix(_token(16)), ',"papers":{']
+    separator = "\n"
+    for paper_id, paper in papers.items():
+        parts.append(separator)
+        parts.append(_DUMPS({paper_id: _paper_doc(paper)})[1:-1])
+        separator = ",\n"
+        if len(parts) >= 256:  # ~128 papers, ~0.4 MB a chunk
+            yield "".join(parts).encode("ascii")
+            parts = []
+    parts.append("\n" + _LINES_END + "\n")
+    yield "".join(parts).encode("ascii")
 
 
 class CorruptFileError(ValueError):
@@ -169,7 +350,7 @@ class AtomicJSONStorage(Storage):
         """Make the current file the backup, atomically (hard link; a copy where links are not supported)."""
         if not self.path.exists():
             return
-        tmp = self.backup_path.with_name(f".{self.backup_path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = self.backup_path.with_name(f".{self.backup_path.name}.{_token(4)}.tmp")
         try:
             os.link(self.path, tmp)
         except OSError:
@@ -206,6 +387,11 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+def _token(nbytes: int) -> str:
+    """Random hex (what ``secrets.token_hex`` does, without importing ``secrets``/``hmac`` at start-up)."""
+    return os.urandom(nbytes).hex()
 
 
 def _meta_prefix(token: str) -> str:
@@ -401,7 +587,7 @@ class _StateTables:
             "settings": {key: {"value": v, "changed": t} for key, (v, t) in self.settings.items()},
             "sources": {key: {"info": v, "changed": t} for key, (v, t) in self.sources.items()},
         }
-        return [(_meta_prefix(secrets.token_hex(16)) + "," + _DUMPS(body)[1:]).encode("utf-8")]
+        return [(_meta_prefix(_token(16)) + "," + _DUMPS(body)[1:]).encode("utf-8")]
 
 
 class _WriteBehind:
@@ -515,10 +701,10 @@ class Store:
         self._papers_file = _StoreFile(self.data_dir / PAPERS_FILE, self.messages)
         self._tables = self._load_state()
         self._state_gen = self._state_saved_gen = 0
-        self._papers: dict[str, Paper] = self._load_papers()
+        self._papers, relayout = self._load_papers()
         self._papers_list: list[Paper] | None = None
-        self._papers_gen = self._papers_saved_gen = 0
-        self._paper_json: dict[str, tuple[Paper, bytes]] = {}  # serialized form per paper, for cheap rewrites
+        self._papers_saved_gen = 0
+        self._papers_gen = 1 if relayout else 0  # a file in another layout is rewritten in the line layout
 
         max_delay = max(flush_delay, min(2 * flush_delay, MAX_WRITE_DELAY))
         self._state_writer = _WriteBehind(
@@ -537,6 +723,8 @@ class Store:
             max_delay=max_delay,
             poll_interval=poll_interval,
         )
+        if relayout:
+            self._papers_writer.schedule()
         ref = weakref.ref(self)
 
         def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
@@ -724,43 +912,28 @@ class Store:
             f.storage.remove_stale_temps()
             return _StateTables.decode(f.read_locked())
 
-    def _load_papers(self) -> dict[str, Paper]:
+    def _load_papers(self) -> tuple[dict[str, Paper], bool]:
         f = self._papers_file
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # parsing builds ~1M objects; the collector would re-scan them over and over
-        try:
-            with f.locked():
-                f.storage.remove_stale_temps()
-                data = f.read_locked()
-            return self._decode_papers(data)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        with f.locked():
+            f.storage.remove_stale_temps()
+            return self._read_papers_locked()
 
-    def _decode_papers(self, data: dict[str, dict[str, Any]] | None) -> dict[str, Paper]:
-        papers: dict[str, Paper] = {}
-        for paper_id, doc in ((data or {}).get("papers") or {}).items():
-            try:
-                papers[paper_id] = Paper.from_dict(doc)
-            except (TypeError, ValueError, KeyError, AttributeError):
-                continue  # one bad record must not cost the rest of the library
-        return papers
+    def _read_papers_locked(self, reuse: dict[str, Paper] | None = None) -> tuple[dict[str, Paper], bool]:
+        """The cache on disk (caller holds its lock), and whether it should be rewritten in the line layout.
 
-    def _encode_papers(self, papers: dict[str, Paper]) -> list[bytes]:
-        """Serialize the cache as chunks, re-encoding only papers that changed since the last write."""
-        cache = self._paper_json
-        chunks = [(_meta_prefix(secrets.token_hex(16)) + ',"papers":{').encode("ascii")]
-        separator = b""
-        for paper_id, paper in papers.items():
-            cached = cache.get(paper_id)
-            if cached is None or cached[0] is not paper:
-                cached = (paper, (_DUMPS(paper_id) + ":" + _DUMPS(_compact(paper.to_dict()))).encode("ascii"))
-                cache[paper_id] = cached
-            chunks.append(separator)
-            chunks.append(cached[1])
-            separator = b","
-        chunks.append(b"}}")
-        return chunks
+        The line layout streams; anything else goes through the whole-document read, which also moves a
+        damaged file aside and restores the backup. Papers equal to those in ``reuse`` are taken from it.
+        """
+        f = self._papers_file
+        with _gc_paused():
+            papers = _stream_papers(f.storage.path, reuse)
+            if papers is not None:
+                f.known = f.storage.fingerprint()
+                return papers, False
+            data = f.read_locked()
+            papers = {}
+            _add_papers((data or {}).get("papers") or {}, papers, reuse)
+        return papers, bool(papers)
 
     def _write_state_behind(self) -> None:
         self._notify(self.on_change, self._sync_state())
@@ -828,27 +1001,21 @@ class Store:
             merged = mine
             need_write = dirty
             if f.changed_on_disk():
-                gc_was_enabled = gc.isenabled()
-                gc.disable()
-                try:
-                    disk = self._decode_papers(f.read_locked())
-                finally:
-                    if gc_was_enabled:
-                        gc.enable()
+                disk, relayout = self._read_papers_locked(reuse=mine)
                 merged = dict(mine)
-                need_write = any(paper_id not in disk for paper_id in mine)
+                need_write = relayout or any(paper_id not in disk for paper_id in mine)
                 for paper_id, theirs in disk.items():
                     ours = mine.get(paper_id)
                     if ours is None:
                         merged[paper_id] = incoming[paper_id] = theirs
-                    elif ours != theirs:
+                    elif ours is not theirs and ours != theirs:
                         combined = ours.merge(theirs)
                         merged[paper_id] = combined
                         if combined != ours:
                             incoming[paper_id] = combined
                         need_write = need_write or combined != theirs
             if need_write:
-                f.write_locked(self._encode_papers(merged))
+                f.write_locked(_encode_papers(merged))
         remerged = False
         with self._mem:
             for paper_id, paper in incoming.items():
