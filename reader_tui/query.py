@@ -35,13 +35,16 @@ Speed: :class:`SearchIndex` normalises each paper once (cached by id) into :clas
 a parsed :class:`Query` compiles into closures over those, so a keystroke costs only ``in``
 checks on prepared strings: about 80-120 ms for one or two words over 100k papers with
 1,500-character summaries, and a few ms once the user is extending the word they typed.
-``bench/bench_query.py`` measures it.
+Scoped terms other than ``cat:``/``feed:`` cost a ``str.find`` call per paper (~0.3 µs).
+``bench/bench_query.py`` measures it. Memory: the index holds about one string per paper, the
+summary's text with the short fields in front (~3 KB a paper for a 2,500-character summary).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -217,27 +220,51 @@ def _normalize_fields(paper: Paper) -> list[str]:
     return parts
 
 
-class PaperFields:
-    """One paper's normalised haystacks, built once and reused for every keystroke.
+_SPAN_BITS = 32
+_SPAN_MASK = (1 << _SPAN_BITS) - 1
+_SPANS = {"title": 0, "authors": 1, "affiliations": 2, "keywords": 3, "categories": 4, "arxiv_id": 5}
+"""The short fields in :attr:`PaperFields.short`, in order; ``bounds`` holds where each one ends."""
 
-    Multi-valued fields are joined with ``"\\n"``, which no normalised needle can contain, so a
-    needle never matches across two authors or two fields. ``categories`` starts with ``"\\n"`` so
-    that ``"\\n" + prefix in categories`` is a prefix test on every category at once.
+
+def _char_width(text: str) -> int:
+    """Bytes per character CPython stores ``text`` with (1, 2 or 4: the widest character decides)."""
+    if text.isascii():
+        return 1
+    try:  # C loops, not max(text), which makes a string per character: 20 µs on a summary
+        text.encode("latin-1")
+        return 1
+    except UnicodeEncodeError:
+        return 2 if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text) else 4
+
+
+class PaperFields:
+    """One paper's normalised text, built once and reused for every keystroke, and kept small.
+
+    The short fields (title, authors, affiliations, keywords, categories, arXiv id; values and fields
+    joined with ``"\\n"``, which no normalised needle can contain, so a needle never matches across
+    two of them) and the summary's text make one string, ``hay``: a bare word is one ``in``. Only
+    when the short fields hold a character wider than any in the summary (an author's ``ł`` or ``ı``
+    survives folding) do they stay apart, in ``meta``, so that they do not double or quadruple the
+    size of a long pure-ASCII summary; ``hay`` is then the summary's text alone. A scoped term
+    (``title:``, ``author:``, ``kw:``, ...) searches its slice of :attr:`short` in place, with
+    ``str.find`` between offsets packed into one int, ``bounds``, instead of a copy of each field.
+    ``categories`` (starting with ``"\\n"``, so ``"\\n" + prefix in categories`` tests every category)
+    and ``feeds`` are strings of their own, interned: thousands of papers share each one, and the
+    commonest scoped term, ``cat:``, stays a plain ``in``. The paper id is kept only when it differs
+    from the arXiv id. The field-named properties give each field as a string, for tests and tools.
     """
 
     __slots__ = (
-        "affiliations",
-        "authors",
+        "bounds",
         "categories",
         "day",
         "feeds",
         "hay",
-        "ids",
-        "keywords",
+        "meta",
+        "other_id",
         "paper",
         "paper_id",
         "timestamp",
-        "title",
     )
 
     def __init__(self, paper: Paper) -> None:
@@ -246,17 +273,89 @@ class PaperFields:
         title, authors, affiliations, keywords, categories, feeds, pid, arxiv_id, summary = _normalize_fields(
             paper
         )
-        self.title = title
-        self.authors = authors
-        self.affiliations = affiliations
-        self.keywords = keywords
-        self.categories = "\n" + categories
-        self.feeds = feeds
-        self.ids = pid + "\n" + arxiv_id
-        self.hay = "\n".join([title, authors, affiliations, keywords, categories, arxiv_id, summary])
+        short = (title, authors, affiliations, keywords, categories, arxiv_id)
+        bounds = 0
+        end = -1
+        for i, part in enumerate(short):
+            end += len(part) + 1
+            bounds |= end << (_SPAN_BITS * i)
+        self.bounds = bounds
+        meta = "\n".join(short)
+        if _char_width(meta) <= _char_width(summary):
+            self.hay, self.meta = meta + "\n" + summary, None
+        else:
+            self.hay, self.meta = summary, meta
+        self.feeds = sys.intern(feeds)
+        self.categories = sys.intern("\n" + categories)
+        self.other_id = pid if pid != arxiv_id else None
         published = paper.published
         self.day = published.date().toordinal() if published is not None else None
         self.timestamp = _timestamp(published) if published is not None else None
+
+    @property
+    def short(self) -> str:
+        """The string that starts with the short fields (where :meth:`span` offsets point)."""
+        return self.meta if self.meta is not None else self.hay
+
+    @property
+    def text(self) -> str:
+        """The summary's text."""
+        if self.meta is not None:
+            return self.hay
+        return self.hay[self.span(len(_SPANS) - 1)[1] + 1 :]
+
+    def span(self, field: int) -> tuple[int, int]:
+        """Start and end in :attr:`short` of short field number ``field`` (see ``_SPANS``)."""
+        bounds = self.bounds
+        start = ((bounds >> (_SPAN_BITS * (field - 1))) & _SPAN_MASK) + 1 if field else 0
+        return start, (bounds >> (_SPAN_BITS * field)) & _SPAN_MASK
+
+    def _field(self, name: str) -> str:
+        start, end = self.span(_SPANS[name])
+        return self.short[start:end]
+
+    @property
+    def title(self) -> str:
+        return self._field("title")
+
+    @property
+    def authors(self) -> str:
+        return self._field("authors")
+
+    @property
+    def affiliations(self) -> str:
+        return self._field("affiliations")
+
+    @property
+    def keywords(self) -> str:
+        return self._field("keywords")
+
+    @property
+    def ids(self) -> str:
+        arxiv_id = self._field("arxiv_id")
+        return (self.other_id if self.other_id is not None else arxiv_id) + "\n" + arxiv_id
+
+
+def _matcher(attr: str, needle: str) -> Callable[[PaperFields], bool]:
+    """The test of one text term against a paper's fields (``attr`` as in :class:`_Text`)."""
+    if attr == "hay":
+        return lambda f: needle in f.hay or (f.meta is not None and needle in f.meta)
+    if attr == "feeds":
+        return lambda f: needle in f.feeds
+    if attr == "categories":
+        prefix = "\n" + needle
+        return lambda f: prefix in f.categories
+    if attr == "ids":
+        arxiv_field = _SPANS["arxiv_id"]
+
+        def in_ids(f: PaperFields) -> bool:
+            if f.short.find(needle, *f.span(arxiv_field)) >= 0:
+                return True
+            return f.other_id is not None and needle in f.other_id
+
+        return in_ids
+    field = _SPANS[attr]
+    return lambda f: f.short.find(needle, *f.span(field)) >= 0
 
 
 # --------------------------------------------------------------------------- the parsed query
@@ -301,22 +400,16 @@ _TEXT_FIELDS = {
 class _Text(_Node):
     needle: str
     attr: str = "hay"
-    """Which :class:`PaperFields` attribute to search; ``hay`` is every unscoped field."""
+    """Which :class:`PaperFields` field to search (``title``, ``authors``, ``affiliations``, ``keywords``,
+    ``categories`` (a prefix of any), ``feeds``, ``ids``); ``hay`` is every unscoped field."""
 
     def cost(self) -> int:
         return 3 if self.attr == "hay" else 2
 
     def compile(self, ctx: _Bound) -> Predicate:
-        needle = self.needle
-        if not needle:
+        if not self.needle:
             return _always
-        if self.attr == "hay":
-            return lambda f: needle in f.hay
-        if self.attr == "categories":
-            prefix = "\n" + needle
-            return lambda f: prefix in f.categories
-        attr = self.attr
-        return lambda f: needle in getattr(f, attr)
+        return _matcher(self.attr, self.needle)
 
 
 _STATES = ("read", "unread", "starred", "unstarred", "new")
@@ -420,7 +513,7 @@ class _Or(_Node):
 
 
 _Term = tuple[str, str]
-"""A positive text term at the top level of the query: (PaperFields attribute, needle)."""
+"""A positive text term at the top level of the query: (PaperFields field, needle)."""
 
 
 def _split_top(root: _Node | None) -> tuple[tuple[_Term, ...], _Node | None]:
@@ -699,6 +792,9 @@ class SearchIndex:
         self._snapshot: list[Paper] | None = None
         self._rows: list[PaperFields] = []
         self._hays: list[str] = []
+        self._shorts: list[str] = []
+        self._apart: list[int] = []
+        self._bounds: list[int] = []
         self._non_ascii: list[int] | None = None
         self._memo: tuple[int, tuple[_Term, ...], list[int]] | None = None
 
@@ -736,7 +832,9 @@ class SearchIndex:
     def _forget_list(self) -> None:
         self._generation += 1
         self._snapshot = None
-        self._rows, self._hays, self._non_ascii, self._memo = [], [], None, None
+        self._rows, self._hays, self._shorts, self._bounds = [], [], [], []
+        self._apart = []
+        self._non_ascii, self._memo = None, None
 
     def _rows_for(self, papers: list[Paper]) -> list[PaperFields]:
         # List equality is a C loop that needs no call for identical elements (about 1 ms for
@@ -745,7 +843,11 @@ class SearchIndex:
         if self._snapshot is None or self._snapshot != papers:
             rows = [self.fields(paper) for paper in papers]
             self._forget_list()
-            self._snapshot, self._rows, self._hays = list(papers), rows, [row.hay for row in rows]
+            self._snapshot, self._rows = list(papers), rows
+            self._hays = [row.hay for row in rows]
+            self._shorts = [row.short for row in rows]
+            self._apart = [i for i, row in enumerate(rows) if row.meta is not None]
+            self._bounds = [row.bounds for row in rows]
         else:
             self._snapshot = list(papers)
         return self._rows
@@ -760,27 +862,65 @@ class SearchIndex:
             if memo[1] == terms:
                 return memo[2]
             positions = memo[2]
-        rows, hays = self._rows, self._hays
+        rows, hays, shorts, bounds = self._rows, self._hays, self._shorts, self._bounds
         for attr, needle in terms:
             if attr == "hay":
                 if positions is None and not needle.isascii():
-                    # Only haystacks with non-ASCII text can hold 智能体 or é: in an English
+                    # Only papers with non-ASCII text can hold 智能体 or é: in an English
                     # library that skips most papers. isascii() is O(1) on str.
                     if self._non_ascii is None:
-                        self._non_ascii = [i for i, hay in enumerate(hays) if not hay.isascii()]
+                        self._non_ascii = [
+                            i for i, hay in enumerate(hays) if not (hay.isascii() and shorts[i].isascii())
+                        ]
                     positions = self._non_ascii
                 if positions is None:
                     positions = [i for i, hay in enumerate(hays) if needle in hay]
+                    # Papers whose short fields are kept apart and hold the needle only there.
+                    extra = [i for i in self._apart if needle in shorts[i] and needle not in hays[i]]
+                    if extra:
+                        positions = sorted(positions + extra)  # two sorted runs: a linear merge
                 else:
-                    positions = [i for i in positions if needle in hays[i]]
+                    positions = [
+                        i
+                        for i in positions
+                        if needle in hays[i] or (shorts[i] is not hays[i] and needle in shorts[i])
+                    ]
                 continue
-            if attr == "categories":
-                needle = "\n" + needle
-            get = attrgetter(attr)
+            if attr in ("categories", "feeds"):  # short strings of their own, shared by many papers
+                if attr == "categories":
+                    needle = "\n" + needle
+                get = attrgetter(attr)
+                if positions is None:
+                    positions = [i for i, row in enumerate(rows) if needle in get(row)]
+                else:
+                    positions = [i for i in positions if needle in get(rows[i])]
+                continue
+            if attr != "ids":  # a slice of the short fields: str.find between its offsets
+                hi = _SPAN_BITS * _SPANS[attr]
+                lo = max(hi - _SPAN_BITS, 0)
+                first = 0 if hi == 0 else 1  # the title starts at 0; others just after a "\n"
+                mask = _SPAN_MASK if hi else 0
+                if positions is None:
+                    positions = [
+                        i
+                        for i, (short, span) in enumerate(zip(shorts, bounds, strict=True))
+                        if short.find(needle, (span >> lo & mask) + first, span >> hi & _SPAN_MASK) >= 0
+                    ]
+                else:
+                    positions = [
+                        i
+                        for i in positions
+                        if shorts[i].find(
+                            needle, (bounds[i] >> lo & mask) + first, bounds[i] >> hi & _SPAN_MASK
+                        )
+                        >= 0
+                    ]
+                continue
+            test = _matcher(attr, needle)
             if positions is None:
-                positions = [i for i, row in enumerate(rows) if needle in get(row)]
+                positions = [i for i, row in enumerate(rows) if test(row)]
             else:
-                positions = [i for i in positions if needle in get(rows[i])]
+                positions = [i for i in positions if test(rows[i])]
         assert positions is not None
         self._memo = (self._generation, terms, positions)
         return positions

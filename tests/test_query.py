@@ -520,6 +520,77 @@ def test_fields_are_normalised_once_for_matching() -> None:
     assert fields.categories.startswith("\ncs.lg")
 
 
+# Papers whose names keep a character wider than their summary's after folding (ł, ı): the index keeps
+# their short fields apart from the summary text, which must not change what matches.
+WIDE = [
+    make(
+        "w1",
+        "Sparse Attention at Scale",
+        authors=["Michał Kowalski", "Ayşe Yılmaz"],
+        keywords=["attention"],
+        categories=["cs.LG"],
+        summary_html="<p>We scale <i>sparse</i> attention to long documents.</p>",
+    ),
+    make("w2", "Łódź Dataset", authors=["Jan Nowak"], summary_html="<p>Street scenes from Poland.</p>"),
+    make("n1", "Dense attention", authors=["Mika Kowalski"], summary_html="<p>Michal wrote the code.</p>"),
+    make("x", "Other", arxiv_id="2601.00001", summary_html="<p>Nothing about łódź or Michał here.</p>"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("michał", ["w1", "x"]),
+        ("michal", ["n1"]),
+        ("author:yılmaz", ["w1"]),
+        ("author:kowalski", ["w1", "n1"]),
+        ("title:łódź", ["w2"]),
+        ("łódź", ["w2", "x"]),
+        ("attention", ["w1", "n1"]),
+        ("kw:attention", ["w1"]),
+        ("title:sparse", ["w1"]),
+        ('"sparse attention"', ["w1"]),
+        ("street poland", ["w2"]),
+        ("cat:cs", ["w1"]),
+        ("id:w", ["w1", "w2"]),
+        ("id:2601", ["x"]),
+        ("michał OR street", ["w1", "w2", "x"]),
+        ("-author:kowalski attention", []),
+        ("author:michał -title:dense", ["w1"]),
+    ],
+)
+def test_names_wider_than_their_summary_match_like_any_other(text: str, expected: list[str]) -> None:
+    assert ids(text, WIDE) == expected
+
+
+def test_typing_over_papers_with_wide_names_narrows_correctly() -> None:
+    index, ctx = SearchIndex(), context()
+    for text in ["m", "mi", "mic", "mich", "micha", "michał", "michał k", "michał kowalski"]:
+        assert [p.id for p in index.filter(parse_query(text), WIDE, ctx)] == ids(text, WIDE)
+
+
+def test_one_wide_name_does_not_widen_a_long_ascii_summary() -> None:
+    """An index of papers with ASCII summaries stays about one byte per summary character, even when
+    every paper has an author whose name keeps a two-byte character (``ł``) after folding."""
+    import tracemalloc
+
+    words = "sparse attention scales to long documents with linear memory and time "
+    papers = [
+        make(f"p{i}", f"Paper {i}", authors=["Michał Kowalski"], summary_html=f"<p>{words * 60}</p>")
+        for i in range(200)
+    ]
+    summary_chars = sum(len(p.summary_html) for p in papers)
+    index = SearchIndex()
+    tracemalloc.start()
+    try:
+        index.prime(papers)
+        used = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert used < 1.3 * summary_chars, (used, summary_chars)
+    assert ids("author:michał", papers[:3]) == ["p0", "p1", "p2"]
+
+
 # ------------------------------------------------------------------------- properties
 
 FIELD_PREFIXES = ["title:", "author:", "affil:", "cat:", "kw:", "feed:", "id:", "is:", "after:", "before:"]
