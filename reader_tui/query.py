@@ -220,7 +220,7 @@ def _normalize_fields(paper: Paper) -> list[str]:
     return parts
 
 
-_SPAN_BITS = 32
+_SPAN_BITS = 32  # PaperFields.__init__ packs with this width written out
 _SPAN_MASK = (1 << _SPAN_BITS) - 1
 _SPANS = {"title": 0, "authors": 1, "affiliations": 2, "keywords": 3, "categories": 4, "arxiv_id": 5}
 """The short fields in :attr:`PaperFields.short`, in order; ``bounds`` holds where each one ends."""
@@ -273,15 +273,16 @@ class PaperFields:
         title, authors, affiliations, keywords, categories, feeds, pid, arxiv_id, summary = _normalize_fields(
             paper
         )
-        short = (title, authors, affiliations, keywords, categories, arxiv_id)
-        bounds = 0
-        end = -1
-        for i, part in enumerate(short):
-            end += len(part) + 1
-            bounds |= end << (_SPAN_BITS * i)
-        self.bounds = bounds
-        meta = "\n".join(short)
-        if _char_width(meta) <= _char_width(summary):
+        # Where each short field ends (each is followed by one "\n"), unrolled: this runs per paper.
+        end0 = len(title)
+        end1 = end0 + 1 + len(authors)
+        end2 = end1 + 1 + len(affiliations)
+        end3 = end2 + 1 + len(keywords)
+        end4 = end3 + 1 + len(categories)
+        end5 = end4 + 1 + len(arxiv_id)
+        self.bounds = end0 | end1 << 32 | end2 << 64 | end3 << 96 | end4 << 128 | end5 << 160
+        meta = "\n".join((title, authors, affiliations, keywords, categories, arxiv_id))
+        if meta.isascii() or _char_width(meta) <= _char_width(summary):
             self.hay, self.meta = meta + "\n" + summary, None
         else:
             self.hay, self.meta = summary, meta
