@@ -423,7 +423,7 @@ async def test_help_screen_lists_the_keys(harness: Harness) -> None:
         await harness.settle(pilot)
         await pilot.press("question_mark")
         await harness.wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        text = str(app.screen.query_one("#help-text", Static).content)
+        text = "\n".join(str(column.content) for column in app.screen.query(".help-column").results(Static))
         lines = [" ".join(line.split()) for line in text.splitlines()]
         for row in (
             "j, ↓ Down",

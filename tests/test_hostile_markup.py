@@ -204,12 +204,12 @@ async def test_help_screen_and_palette_show_markup_literally(harness: Harness) -
         sections = [(text, [(text, f"does {text}")]) for text in MARKUP]
         await app.push_screen(HelpScreen(sections))
         await pilot.pause()
-        body = region_text(app, app.screen.query_one("#help-text"))
+        body = "\n".join(region_text(app, column) for column in app.screen.query(".help-column"))
         rows = [" ".join(line.split()) for line in body.splitlines()]
         for text in MARKUP:
             assert text in rows  # the section title
             assert f"{text} does {text}" in rows  # keys, description
-        help_text = app.screen.query_one("#help-text")
+        help_text = app.screen.query_one("#help-columns")
         assert assert_no_cell_acts(app, help_text)
         assert await click_the_payloads(pilot, help_text) == 6  # 3 rows hold each payload
         assert app.is_running
