@@ -113,6 +113,7 @@ class ReaderApp(App[None]):
         self.view = "all"
         self.subscriptions: list[str] = []
         self._new_ids: frozenset[str] = frozenset()
+        self._prime_generation = 0
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -158,6 +159,7 @@ class ReaderApp(App[None]):
         self._new_ids = self._load_new_ids()
         self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
         self.paper_list.focus()
+        self.watch(self.paper_list, "cursor", self._follow_cursor, init=False)
         if not self.sources:
             self.subscriptions = default_sources(self.store)
         if self.sources or self.subscriptions:
@@ -194,16 +196,29 @@ class ReaderApp(App[None]):
         self._apply_filter(keep_id=select)
         self.prime_index(self.library)
 
-    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
-    def prime_index(self, papers: Sequence[Paper]) -> None:
-        """Build the search index off the UI thread so the first keystroke in the filter is fast.
+    PRIME_CHUNK = 250
+    """Papers indexed per idle step: ~10 ms of work, so a key pressed meanwhile waits no longer."""
 
-        Afterwards the long-lived objects are frozen out of the garbage collector's reach, so a
-        keystroke never pays for a full collection over 100,000 papers.
+    def prime_index(self, papers: Sequence[Paper]) -> None:
+        """Build the search index in small steps on the UI thread so the first filter keystroke is fast.
+
+        Not a thread: Textual's thread worker made glibc keep each thread's temporary strings in a
+        separate arena, nearly doubling peak memory (213 MB against 120 MB at 10,000 papers). When it
+        is done the long-lived objects are frozen out of the garbage collector's reach, so a keystroke
+        never pays for a full collection over 100,000 papers.
         """
-        self.index.prime(papers)
-        gc.collect()
-        gc.freeze()
+        self._prime_generation += 1
+        self.call_later(self._prime_step, list(papers), 0, self._prime_generation)
+
+    def _prime_step(self, papers: list[Paper], start: int, generation: int) -> None:
+        if generation != self._prime_generation:
+            return  # a newer library replaced this one
+        self.index.prime(papers[start : start + self.PRIME_CHUNK])
+        if start + self.PRIME_CHUNK < len(papers):
+            self.set_timer(0.001, partial(self._prime_step, papers, start + self.PRIME_CHUNK, generation))
+        else:
+            gc.collect()
+            gc.freeze()
 
     def _match_context(self) -> MatchContext:
         return MatchContext(now=self.clock(), state_of=self.store.state, new_ids=self._new_ids)
@@ -252,7 +267,18 @@ class ReaderApp(App[None]):
     # -------------------------------------------------------------- selection
     @on(PaperList.Highlighted)
     def _highlighted(self, event: PaperList.Highlighted) -> None:
-        paper = event.paper
+        self._follow_cursor()
+
+    def _follow_cursor(self, *_: object) -> None:
+        """Show the paper under the cursor in the detail pane (once per paper).
+
+        Called straight from the list's ``cursor`` watcher as well as from its ``Highlighted``
+        message: the message bubbles through three message queues, which put the detail pane a
+        frame or two (~30 ms) behind the list; the watcher runs in the same call as the move.
+        """
+        paper = self.paper_list.current
+        if paper is self.detail.paper and paper is not None:
+            return
         self.detail.show(paper, self.store.state(paper.id) if paper else PaperState())
         if paper is not None:
             self.store.set_setting("ui.selected", paper.id)
