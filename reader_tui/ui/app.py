@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -27,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from reader_tui import cite, paths
+from reader_tui import paths
 from reader_tui.config import ConfigError, auto_refresh_minutes, load_config, load_keymap
 from reader_tui.library import SourceReport, default_sources, ingest, newest_first, sample_sources
 from reader_tui.model import Paper, PaperState
@@ -322,6 +321,8 @@ class ReaderApp(App[None]):
         except UnsafeURLError as error:
             self.notify(str(error), severity="warning", markup=False)
             return
+        import webbrowser  # lazy: ~16 ms of start-up for a key most sessions press late
+
         if self._opener is not None:
             self._opener(safe)
         elif _has_graphical_browser():
@@ -363,6 +364,8 @@ class ReaderApp(App[None]):
 
     def action_copy_citation(self, fmt: str = "bibtex") -> None:
         if (paper := self.current) is not None:
+            from reader_tui import cite
+
             self.copy_text(cite.export([paper], fmt), f"{fmt} for {paper.id}")
 
     def action_copy_link(self) -> None:
@@ -380,6 +383,8 @@ class ReaderApp(App[None]):
         target = Path(paths.data_dir()) / "exports" / f"papers-{stamp}.{suffix}"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            from reader_tui import cite
+
             target.write_text(cite.export(papers, fmt), encoding="utf-8")
         except OSError as error:
             self.notify(f"export failed: {error.strerror}", severity="error", markup=False)
@@ -496,7 +501,9 @@ class ReaderApp(App[None]):
             ("Help", "Show every key", self.action_help),
             ("Toggle light/dark", "Switch between the light and dark theme", self.action_toggle_dark),
         ]
-        for fmt in cite.FORMATS:
+        from reader_tui.cite import FORMATS
+
+        for fmt in FORMATS:
             if fmt != "json":
                 copy = partial(self.action_copy_citation, fmt)
                 commands.append((f"Copy as {fmt}", f"Copy the paper's citation as {fmt}", copy))
