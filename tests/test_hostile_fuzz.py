@@ -22,9 +22,7 @@ from reader_tui.model import Links, Paper
 
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
-# "[" and "]" are left out of the random text: a link such as "http://[…rxiv.org" makes parse_feed raise
-# ValueError (see test_malformed_item_link_costs_only_that_item below); put them back once that is fixed.
-text = st.text(alphabet=st.characters(blacklist_characters="[]"), max_size=12)
+text = st.text(max_size=12)
 
 FRAGMENTS = [
     '<?xml version="1.0" encoding="utf-8"?>',
