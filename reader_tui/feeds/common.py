@@ -258,8 +258,14 @@ def to_datetime(value: time.struct_time | None) -> datetime | None:
         return None
 
 
+def updated_parsed(data: Entry) -> Any:
+    """The real ``updated_parsed``: feedparser's ``get`` maps a missing one to ``published_parsed``
+    with a DeprecationWarning."""
+    return dict.get(data, "updated_parsed") if isinstance(data, dict) else data.get("updated_parsed")
+
+
 def entry_date(entry: Entry) -> datetime | None:
-    return to_datetime(entry.get("published_parsed")) or to_datetime(entry.get("updated_parsed"))
+    return to_datetime(entry.get("published_parsed")) or to_datetime(updated_parsed(entry))
 
 
 def safe_link(url: str | None, base: str | None = None) -> str | None:

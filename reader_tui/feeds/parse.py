@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, fastpath, ftxj, generic, hf
-from reader_tui.feeds.common import FeedContext, entry_text, safe_link, to_datetime
+from reader_tui.feeds.common import FeedContext, entry_text, safe_link, to_datetime, updated_parsed
 from reader_tui.feeds.errors import FeedError
 from reader_tui.feeds.fetch import fetch_source, source_key
 from reader_tui.model import Paper
@@ -104,7 +104,7 @@ def parse_feed(content: bytes, source: str, *, fast: bool = True) -> ParseResult
     ctx = FeedContext(
         source_key=source_key(source),
         feed_link=safe_link(feed.get("link")),
-        feed_date=to_datetime(feed.get("published_parsed")) or to_datetime(feed.get("updated_parsed")),
+        feed_date=to_datetime(feed.get("published_parsed")) or to_datetime(updated_parsed(feed)),
         feed_title=title or "",
     )
     warnings = [f"{problem}; read what could be read"] if problem else []
