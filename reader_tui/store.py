@@ -27,6 +27,7 @@ is restored; the user is told in one line via :attr:`Store.messages`, never with
 from __future__ import annotations
 
 import atexit
+import binascii
 import contextlib
 import gc
 import json
@@ -96,8 +97,12 @@ def _paper_doc(paper: Paper) -> dict[str, Any]:
         doc["categories"] = list(paper.categories)
     if paper.keywords:
         doc["keywords"] = list(paper.keywords)
-    if paper.summary_html:
-        doc["summary_html"] = paper.summary_html
+    summary = paper.summary_packed
+    if summary:  # as held: compressed summaries go to disk as base64, never decompressed on the way
+        if isinstance(summary, bytes):
+            doc["summary_z"] = _b2a(summary, newline=False).decode("ascii")
+        else:
+            doc["summary_html"] = summary
     links = paper.links
     urls = {
         name: url
@@ -122,6 +127,8 @@ def _paper_doc(paper: Paper) -> dict[str, Any]:
 
 
 _intern = sys.intern
+_a2b = binascii.a2b_base64
+_b2a = binascii.b2a_base64
 _fromisoformat = datetime.fromisoformat
 
 
@@ -140,6 +147,7 @@ def _paper_from_doc(doc: dict[str, Any]) -> Paper:
     links = get("links")
     published = get("published")
     announce = get("announce_type")
+    packed = get("summary_z")
     return Paper(
         paper_id,
         get("title") or "",
@@ -149,7 +157,7 @@ def _paper_from_doc(doc: dict[str, Any]) -> Paper:
         list(get("affiliations") or ()),
         list(map(_intern, categories)) if categories else [],
         list(get("keywords") or ()),
-        get("summary_html") or "",
+        None if packed else get("summary_html") or "",  # plain in files from before summary_z, or short
         Links(links.get("abs"), links.get("pdf"), links.get("post"), links.get("doi")) if links else Links(),
         _fromisoformat(published) if published else None,
         list(map(_intern, feeds)) if feeds else [],
@@ -157,6 +165,7 @@ def _paper_from_doc(doc: dict[str, Any]) -> Paper:
         get("journal_ref"),
         get("comment"),
         get("is_paper", True),
+        summary_packed=_a2b(packed) if packed else "",
     )
 
 

@@ -156,6 +156,60 @@ def test_a_record_that_is_not_a_paper_costs_only_itself(tmp_path: Path) -> None:
         assert [p.id for p in store.papers()] == ["a", "c"] and store.messages == []
 
 
+LONG = Paper(
+    id="2401.00002",
+    title="Long abstract",
+    summary_html="<p>Müller &amp; 王伟 study <b>hypergraphs</b> of agents.</p>\n" * 40,
+    feeds=["feed-a"],
+)
+
+
+def record_of(path: Path, paper_id: str) -> dict[str, object]:
+    record: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))["papers"][paper_id]
+    return record
+
+
+def test_long_summaries_are_written_compressed_and_read_back_whole(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.add_papers([LONG, FULL])
+    path = tmp_path / "papers.json"
+    assert "hypergraphs" not in path.read_text(encoding="utf-8")  # not in plain text anywhere
+    stored = record_of(path, LONG.id)
+    assert "summary_html" not in stored and isinstance(stored["summary_z"], str)
+    assert len(stored["summary_z"]) < len(LONG.summary_html.encode()) / 4
+    assert record_of(path, FULL.id)["summary_html"] == FULL.summary_html  # short: plain, readable
+    with Store(tmp_path) as again:
+        assert again.papers() == [LONG, FULL]
+        assert again.get(LONG.id).summary_html == LONG.summary_html  # type: ignore[union-attr]
+
+
+def test_a_library_written_before_compression_loads_and_is_written_compressed(tmp_path: Path) -> None:
+    path = tmp_path / "papers.json"
+    head = '{"meta":{"1":{"token":"0123456789abcdef0123456789abcdef","format":1}},"papers":{'
+    records = [json.dumps({p.id: p.to_dict()}, ensure_ascii=False)[1:-1] for p in (LONG, FULL)]
+    path.write_text(head + "\n" + ",\n".join(records) + "\n}}\n", encoding="utf-8")
+    with Store(tmp_path) as store:
+        assert store.papers() == [LONG, FULL] and store.messages == []
+        store.add_papers([paper("new")])
+    assert "summary_z" in record_of(path, LONG.id)
+    with Store(tmp_path) as again:
+        assert again.papers() == [LONG, FULL, paper("new")]
+
+
+def test_a_damaged_compressed_summary_costs_at_most_its_paper(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.add_papers([LONG, paper("bad base64"), paper("not deflate")])
+    path = tmp_path / "papers.json"
+    lines = lines_of(path)
+    lines[2] = '"bad base64":{"id":"bad base64","title":"x","summary_z":"abc"},'
+    lines[3] = '"not deflate":{"id":"not deflate","title":"Kept","summary_z":"bm90IGRlZmxhdGU="}'
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with Store(tmp_path) as store:
+        assert [p.id for p in store.papers()] == [LONG.id, "not deflate"] and store.messages == []
+        kept = store.get("not deflate")
+        assert kept is not None and kept.title == "Kept" and kept.summary_html == ""
+
+
 # ---------------------------------------------------------------------------- memory
 
 
@@ -169,7 +223,7 @@ def library_4k(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def big_library(library_4k: Path, tmp_path: Path) -> Path:
-    """A 4,000-paper library of this test's own (~13 MB of papers.json)."""
+    """A 4,000-paper library of this test's own (~7 MB of papers.json)."""
     return Path(shutil.copytree(library_4k, tmp_path / "big"))
 
 
@@ -200,7 +254,8 @@ def test_writing_the_cache_keeps_no_serialized_copy_of_it(big_library: Path) -> 
         finally:
             tracemalloc.stop()
         assert after - before < size / 20, (after - before, size)
-        assert peak - before < size / 4, (peak - before, size)
+        # A serialized copy would be the file's size; what a write holds is its 1 MB file buffer and a chunk.
+        assert peak - before < size / 2, (peak - before, size)
     with Store(big_library) as again:
         assert len(again) == 4001 and "one more" in again
 
