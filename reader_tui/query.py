@@ -216,7 +216,8 @@ def _normalize_fields(paper: Paper) -> list[str]:
         parts[i] = parts[i].replace(_VALUE_SEP, "\n")
     # The summary apart: NFKD has a fast path for text already in NFKD, which one accented
     # author name in the same string would defeat for all 1,500 characters.
-    parts.append(normalize(_strip_markup(paper.summary_html)) if paper.summary_html else "")
+    summary = paper.summary_html  # one read: it is decompressed on every access
+    parts.append(normalize(_strip_markup(summary)) if summary else "")
     return parts
 
 
