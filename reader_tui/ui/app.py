@@ -177,8 +177,11 @@ class ReaderApp(App[None]):
     def on_resize(self, event: events.Resize) -> None:
         # Runs before Textual records the new size, so the size comes from the event; every screen in
         # the stack gets the class, so the layout is right after closing a screen opened before the resize.
+        narrow = event.size.width < NARROW_WIDTH
         for screen in self.screen_stack:
-            screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+            screen.set_class(narrow, "-narrow")
+        for footer in self.query(Footer):
+            footer.compact = narrow  # the full footer overflows (and overlaps) below 100 columns
 
     # ------------------------------------------------------- library & filter
     def _load_library(self, select: str | None = None) -> None:
