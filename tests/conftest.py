@@ -135,6 +135,20 @@ def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def run(reader_home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """``run("list", ...)`` -> (exit code, stdout, stderr) of one in-process CLI call."""
+    from reader_tui.cli import main
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+@pytest.fixture
 def harness(reader_home: Path) -> Iterator[Harness]:
     """App factory on an isolated home; stores it opened are closed after the test."""
     made = Harness(reader_home)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import reader_tui.feeds
-from reader_tui.cli import main
 from reader_tui.feeds import ParseResult, load_feed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,19 +29,6 @@ KNOWN_ID = "2605.30102"  # first item of DIGEST: Rainone et al., cs.MA
 SCRIPT = Path(sys.executable).parent / "reader-tui"
 
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(reader_home: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    """``run("list", ...)`` -> (exit code, stdout, stderr) of one in-process CLI call."""
-
-    def call(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 def listed_ids(out: str) -> list[str]:

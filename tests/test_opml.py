@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from reader_tui import subscriptions
-from reader_tui.cli import main
 from reader_tui.opml import OpmlError, parse_opml, to_opml
 from reader_tui.subscriptions import Subscription
 
@@ -37,17 +36,6 @@ MINE = [
     Subscription("https://export.arxiv.org/api/query?search_query=cat:cs.CL&max_results=50", "", []),
     Subscription("https://ftxj.github.io/zh/posts/index.xml", '论文速递 <&> "digest"', ["daily"]),
 ]
-
-
-@pytest.fixture
-def run(reader_home: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def call(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 def test_a_newsboat_export_imports(run: Run, tmp_path: Path, reader_home: Path) -> None:

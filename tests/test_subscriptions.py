@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader_tui import subscriptions
-from reader_tui.cli import main
 from reader_tui.library import default_sources
 from reader_tui.store import Store
 from reader_tui.subscriptions import Subscription, SubscriptionError
@@ -23,17 +22,6 @@ DIGEST = FEEDS / "ftxj-2026-05-29.xml"
 URL = "https://rss.arxiv.org/rss/cs.LG"
 
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(reader_home: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def call(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
 
 
 @pytest.fixture
