@@ -39,11 +39,18 @@ async def _help(pilot: Pilot[None]) -> None:
     await pilot.press("question_mark")
 
 
+async def _light_triage(pilot: Pilot[None]) -> None:
+    """The light theme, with read and starred rows: space marks read and moves on, s stars."""
+    await pilot.press("space", "space", "s", "j", "s")
+    pilot.app.action_toggle_dark()  # type: ignore[attr-defined]
+
+
 SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "main.svg": (_main_screen, SIZE),
     "filter-agent.svg": (_filter, SIZE),
     "help.svg": (_help, SIZE),
     "narrow-80x24.svg": (_main_screen, (80, 24)),
+    "light-triage.svg": (_light_triage, SIZE),
 }
 
 
