@@ -39,23 +39,25 @@ def load_config(path: Path | None = None) -> dict[str, object]:
         raise ConfigError(f"{path}: {error}") from None
 
 
-def load_keymap(path: Path | None = None) -> dict[str, str]:
-    """Binding id -> keys. Bad entries are ignored; a broken file yields no remapping."""
-    try:
-        keymap = load_config(path).get("keymap", {})
-    except ConfigError:
+def keymap(config: dict[str, object]) -> dict[str, str]:
+    """Binding id -> keys from a loaded config. Bad entries are ignored."""
+    table = config.get("keymap", {})
+    if not isinstance(table, dict):
         return {}
-    if not isinstance(keymap, dict):
-        return {}
-    return {str(k): v for k, v in keymap.items() if isinstance(v, str) and v.strip()}
+    return {str(k): v for k, v in table.items() if isinstance(v, str) and v.strip()}
 
 
-def auto_refresh_minutes(path: Path | None = None) -> float:
-    """``auto_refresh_minutes = N`` in config.toml: refresh every N minutes while the app runs (0: off)."""
-    try:
-        value = load_config(path).get("auto_refresh_minutes", 0)
-    except ConfigError:
-        return 0.0
+def auto_refresh(config: dict[str, object]) -> float:
+    """``auto_refresh_minutes = N``: refresh every N (at least 1) minutes while the app runs; 0 is off."""
+    value = config.get("auto_refresh_minutes", 0)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return 0.0
     return float(max(value, 1))
+
+
+def auto_refresh_minutes(path: Path | None = None) -> float:
+    """:func:`auto_refresh` of the config file; a broken file means off."""
+    try:
+        return auto_refresh(load_config(path))
+    except ConfigError:
+        return 0.0

@@ -27,7 +27,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from reader_tui import paths
-from reader_tui.config import ConfigError, auto_refresh_minutes, load_config, load_keymap
+from reader_tui.config import ConfigError, auto_refresh, keymap, load_config
 from reader_tui.library import SourceReport, default_sources, ingest, newest_first, sample_sources
 from reader_tui.model import Paper, PaperState
 from reader_tui.query import MatchContext, Query, QueryError, SearchIndex, parse_query
@@ -140,15 +140,15 @@ class ReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = str(self.store.setting("ui.theme", "textual-dark"))
-        keymap = load_keymap()
-        if keymap:
-            self.set_keymap(keymap)
         for message in self.store.messages:
             self.notify(message, severity="warning", markup=False, timeout=10)
         try:
-            load_config()
+            config = load_config()
         except ConfigError as error:
             self.notify(str(error), severity="error", markup=False, timeout=10)
+            config = {}
+        if remapped := keymap(config):
+            self.set_keymap(remapped)
         saved_query = str(self.store.setting("ui.query", "") or "")
         self.view = str(self.store.setting("ui.view", "all") or "all")
         if self.view not in VIEWS:
@@ -174,8 +174,7 @@ class ReaderApp(App[None]):
                 timeout=8,
             )
             self.run_refresh(sample_sources(), subscribed=False)
-        minutes = auto_refresh_minutes()
-        if minutes:
+        if minutes := auto_refresh(config):
             self.set_interval(minutes * 60, self.action_reload)
 
     def on_resize(self, event: events.Resize) -> None:
