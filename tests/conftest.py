@@ -149,6 +149,22 @@ def run(reader_home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., 
 
 
 @pytest.fixture
+def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Sources really parsed: library.ingest takes parse_feed from reader_tui.feeds at call time."""
+    import reader_tui.feeds
+
+    calls: list[str] = []
+    real = reader_tui.feeds.parse_feed
+
+    def counting(content: bytes, source: str, **options: bool) -> reader_tui.feeds.ParseResult:
+        calls.append(source)
+        return real(content, source, **options)
+
+    monkeypatch.setattr(reader_tui.feeds, "parse_feed", counting)
+    return calls
+
+
+@pytest.fixture
 def harness(reader_home: Path) -> Iterator[Harness]:
     """App factory on an isolated home; stores it opened are closed after the test."""
     made = Harness(reader_home)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import reader_tui.feeds
-from reader_tui.feeds import ParseResult, load_feed
+from reader_tui.feeds import load_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -198,20 +197,6 @@ def test_one_bad_feed_among_good_ones_is_a_warning_not_a_failure(run: Run) -> No
 
 
 # --------------------------------------------------------------------------- re-reading
-
-
-@pytest.fixture
-def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Counts real parses: library.ingest takes parse_feed from reader_tui.feeds at call time."""
-    calls: list[str] = []
-    real = reader_tui.feeds.parse_feed
-
-    def counting(content: bytes, source: str) -> ParseResult:
-        calls.append(source)
-        return real(content, source)
-
-    monkeypatch.setattr(reader_tui.feeds, "parse_feed", counting)
-    return calls
 
 
 def test_an_unchanged_file_is_not_parsed_again_and_a_changed_one_is(

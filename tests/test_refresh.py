@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from httpserver import FeedServer, Reply, Seen, feed_server
 
-import reader_tui.feeds
 from reader_tui.cli import main
-from reader_tui.feeds import ParseResult, load_feed
+from reader_tui.feeds import load_feed
 from reader_tui.feeds.fetch import DEFAULT_MAX_BYTES, USER_AGENT
 from reader_tui.library import SourceReport
 from reader_tui.refresh import feed_statuses, new_ids, refresh
@@ -44,19 +43,6 @@ TIMEOUT, DEADLINE = 0.5, 1.5
 def store(reader_home: Path) -> Iterator[Store]:
     with Store(reader_home / "data") as opened:
         yield opened
-
-
-@pytest.fixture
-def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    real = reader_tui.feeds.parse_feed
-
-    def counting(content: bytes, source: str) -> ParseResult:
-        calls.append(source)
-        return real(content, source)
-
-    monkeypatch.setattr(reader_tui.feeds, "parse_feed", counting)
-    return calls
 
 
 def conditional(body: bytes) -> Callable[[Seen], Reply]:
