@@ -56,6 +56,7 @@ async def test_app_opens_on_subscriptions_and_marks_them_new(harness: Any, reade
         await pilot.press("slash", *"is:new", "enter")
         await pilot.pause()
         assert set(listed_ids(app)) == expected
+        assert "new in the last refresh" in harness.screen_text(app)  # the detail header says so
         await pilot.press("F")
         await pilot.pause()
         panel = harness.screen_text(app)

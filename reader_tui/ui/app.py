@@ -159,7 +159,7 @@ class ReaderApp(App[None]):
                 self._set_query(saved_query)
             else:
                 self._restored_query = saved_query  # applied once the index is built
-        self._new_ids = self._load_new_ids()
+        self._new_ids = self.detail.new_ids = self._load_new_ids()
         self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
         self.paper_list.focus()
         self.watch(self.paper_list, "cursor", self._follow_cursor, init=False)
@@ -468,7 +468,7 @@ class ReaderApp(App[None]):
                 self.notify(clean_line(report.error), severity="error", markup=False, timeout=8)
             for warning in report.warnings:
                 self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
-        self._new_ids = self._load_new_ids()
+        self._new_ids = self.detail.new_ids = self._load_new_ids()
         self._load_library()
         if new:
             self.notify("new papers: " + "; ".join(new), markup=False, timeout=5)

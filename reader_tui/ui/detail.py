@@ -42,12 +42,14 @@ def _feed_name(feed: str) -> str:
     return feed if "://" in feed else PurePath(feed).name or feed
 
 
-def paper_header(paper: Paper, state: PaperState) -> Content:
+def paper_header(paper: Paper, state: PaperState, new: bool = False) -> Content:
     """The metadata block shown above the summary, built without markup parsing."""
     marks = []
     marks.append("unread" if not state.read else "read")
     if state.starred:
         marks.append("★ starred")
+    if new:
+        marks.append("new in the last refresh")
     parts: list[Content] = [
         Content.styled(clean_line(paper.title) or "(untitled)", "bold $text-accent"),
         Content("\n"),
@@ -102,6 +104,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._rendered_id: str | None = None
         self._header_height = -1
         self._hrefs: dict[str, str] = {}
+        self.new_ids: frozenset[str] = frozenset()
+        """Papers the last refresh brought in (the app keeps this current)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No paper selected."), id="detail-header")
@@ -115,7 +119,7 @@ class DetailPane(VerticalScroll, can_focus=True):
             header.update(Content("No paper matches."))
             self._schedule_summary()
             return
-        self._update_header(paper_header(paper, state))
+        self._update_header(paper_header(paper, state, paper.id in self.new_ids))
         if paper.id != self._rendered_id:
             if self.scroll_y:
                 self.scroll_home(animate=False)
@@ -124,7 +128,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     def update_state(self, state: PaperState) -> None:
         """Redraw the header after a read/starred change, leaving the summary alone."""
         if self.paper is not None:
-            self._update_header(paper_header(self.paper, state))
+            self._update_header(paper_header(self.paper, state, self.paper.id in self.new_ids))
 
     def _update_header(self, content: Content) -> None:
         """Replace the header, re-laying out the pane only when the header's height changes.
