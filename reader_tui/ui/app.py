@@ -163,6 +163,7 @@ class ReaderApp(App[None]):
         self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
         self.paper_list.focus()
         self.watch(self.paper_list, "cursor", self._follow_cursor, init=False)
+        self.watch(self.filter_bar.input, "value", self._filter_changed, init=False)
         if not self.sources:
             self.subscriptions = default_sources(self.store)
         if self.sources or self.subscriptions:
@@ -264,12 +265,16 @@ class ReaderApp(App[None]):
             return False
         return True
 
-    @on(FilterBar.Changed)
-    def _filter_changed(self, event: FilterBar.Changed) -> None:
+    def _filter_changed(self, text: str) -> None:
+        """Filter on every keystroke in the bar.
+
+        Called by a watcher on the input's value, in the same call as the keystroke: the bar's
+        ``Changed`` message would reach the app through three message queues, a frame later.
+        """
         self._restored_query = None
-        if self._set_query(event.text):
+        if self._set_query(text):
             self._apply_filter()
-            self.store.set_setting("ui.query", event.text)
+            self.store.set_setting("ui.query", text)
 
     @on(FilterBar.Done)
     def _filter_done(self, event: FilterBar.Done) -> None:

@@ -1,7 +1,7 @@
 """The filter bar: a query input and a line saying how many papers match (or what is wrong).
 
-The bar only reports what the user typed; the app owns the query, runs it and tells the bar the
-result, so the same query logic serves the CLI and the UI.
+The bar only holds what the user typed: the app watches the input's value, owns the query, runs it
+and tells the bar the result, so the same query logic serves the CLI and the UI.
 """
 
 from __future__ import annotations
@@ -30,12 +30,6 @@ class FilterBar(Horizontal):
     """Escape clears the query and returns to the list; enter returns keeping it."""
 
     @dataclass
-    class Changed(Message):
-        """The query text changed (each keystroke)."""
-
-        text: str
-
-    @dataclass
     class Done(Message):
         """The user left the bar (``cleared`` is True after escape)."""
 
@@ -55,8 +49,7 @@ class FilterBar(Horizontal):
 
     def set_text(self, text: str) -> None:
         """Put a query in the input without the user typing it (restoring the last session)."""
-        with self.input.prevent(Input.Changed):
-            self.input.value = text
+        self.input.value = text
 
     def show_count(self, shown: int, total: int, view: str = "") -> None:
         label = f"{shown:,} of {total:,}"
@@ -67,11 +60,6 @@ class FilterBar(Horizontal):
         status = f"{message} · {shown:,} of {total:,}"
         self.query_one("#filter-status", Static).update(Content(status))
         self.add_class("-error")
-
-    @on(Input.Changed, "#filter-input")
-    def _changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.post_message(self.Changed(event.value))
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
