@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import Recorder
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Markdown
@@ -38,14 +39,6 @@ HOSTILE_HREFS = {
     "ssh://attacker.example": "refused ssh: link (only http and https open)",
     "--incognito": "refused link that starts with '-'",
 }
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __call__(self, text: str) -> None:
-        self.calls.append(text)
 
 
 class Harness:

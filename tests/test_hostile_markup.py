@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import Recorder
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -34,14 +35,6 @@ SIZE = (120, 40)
 DAY = datetime(2026, 5, 29, 12, 0, tzinfo=UTC)
 PDF_WITH_BRACKETS = "https://example.org/[/bold]/[/[@click=app.quit]x[/][link=javascript:x]y[/link]\\"
 JS_WITH_BRACKETS = "javascript:[@click=app.quit]x[/][link=javascript:x]y[/link][/bold][/\\"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __call__(self, text: str) -> None:
-        self.calls.append(text)
 
 
 class Harness:

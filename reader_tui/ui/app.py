@@ -96,7 +96,6 @@ class ReaderApp(App[None]):
         clock: Clock | None = None,
         opener: Opener | None = None,
         clipboard: Clipboard | None = None,
-        load_sample_if_empty: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
@@ -104,7 +103,7 @@ class ReaderApp(App[None]):
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._opener = opener
         self._copy: Clipboard = clipboard or pyperclip_copy
-        self._load_sample = load_sample_if_empty and not sources and len(store) == 0
+        self._load_sample = not sources and len(store) == 0
         self._source_keys: list[str] | None = None
         self.library: list[Paper] = []
         self.index = SearchIndex()
