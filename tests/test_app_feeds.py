@@ -110,6 +110,21 @@ def test_auto_refresh_minutes(tmp_path: Path, text: str, minutes: float) -> None
     assert auto_refresh_minutes(path) == minutes
 
 
+async def test_auto_refresh_picks_up_a_feed_change_without_a_key(harness: Any, reader_home: Path) -> None:
+    (feed,) = subscribe(reader_home, "ftxj-2026-05-29.xml")
+    config = reader_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text("auto_refresh_minutes = 1\n", encoding="utf-8")
+    app = harness.app()
+    app.SECONDS_PER_MINUTE = 0.3  # one "minute" of the timer
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        assert len(listed_ids(app)) == 10
+        shutil.copy(FIXTURES / "ftxj-2026-04-20.xml", feed)  # the next day's digest arrives
+        expected = {paper.id for paper in load_feed(str(feed)).papers} | set(listed_ids(app))
+        await harness.wait_until(pilot, lambda: set(listed_ids(app)) == expected, timeout=10)
+
+
 async def test_keymap_from_config_remaps_a_key(harness: Any, reader_home: Path) -> None:
     config = reader_home / "config"
     config.mkdir(parents=True, exist_ok=True)

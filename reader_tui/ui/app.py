@@ -175,7 +175,7 @@ class ReaderApp(App[None]):
             )
             self.run_refresh(sample_sources(), subscribed=False)
         if minutes := auto_refresh(config):
-            self.set_interval(minutes * 60, self.action_reload)
+            self.set_interval(minutes * self.SECONDS_PER_MINUTE, self.action_reload)
 
     def on_resize(self, event: events.Resize) -> None:
         # Runs before Textual records the new size, so the size comes from the event; every screen in
@@ -202,6 +202,8 @@ class ReaderApp(App[None]):
         self.prime_index(self.library)
 
     RESTORE_AT_ONCE_MAX = 2_000
+    SECONDS_PER_MINUTE = 60.0
+    """Unit of ``auto_refresh_minutes``; a test shrinks it to see the timer fire."""
     """Libraries up to this size get last session's filter applied at start-up; larger ones show the
     full list first and apply it when the index is built (at 100,000 papers, building it takes ~6 s)."""
 
