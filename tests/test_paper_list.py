@@ -12,7 +12,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from reader_tui.model import Paper, PaperState
-from reader_tui.ui.paper_list import PaperList, columns_for, fit, short_author
+from reader_tui.ui.paper_list import PaperList, columns_for, fit, short_author, short_date
 
 SIZE = (100, 30)
 
@@ -43,6 +43,7 @@ class ListApp(App[None]):
         yield other
 
     def on_mount(self) -> None:
+        self.paper_list.this_year = 2026  # the papers' year: dates show as "May 29"
         self.paper_list.set_papers(self.initial)
         self.paper_list.focus()
 
@@ -255,11 +256,11 @@ async def test_narrow_list_drops_author_then_category() -> None:
         text = row(pl, 0)
         assert pl.scrollable_content_region.width == 40
         assert cell_len(text) == 40
-        assert "2026-05-29" in text
+        assert "May 29" in text
         assert "A reasonably" in text
         assert "Rainone" not in text and "cs.MA" not in text
     assert columns_for(100).author and columns_for(100).category
-    mid = columns_for(60)
+    mid = columns_for(50)
     assert mid.category and not mid.author and mid.title >= 20
 
 
@@ -269,12 +270,12 @@ async def test_refresh_paper_shows_new_markers() -> None:
     async with app.run_test(size=SIZE) as pilot:
         pl = app.paper_list
         await pilot.pause()
-        assert screen_row(app, 2).startswith("●   2026-05-29")
+        assert screen_row(app, 2).startswith("●   May 29    ")
         unread_style = list(pl.render_line(2))[-1].style
         app.states[papers[2].id] = PaperState(read=True, starred=True)
         pl.refresh_paper(papers[2].id)
         await pilot.pause()
-        assert screen_row(app, 2).startswith("  ★ 2026-05-29")
+        assert screen_row(app, 2).startswith("  ★ May 29    ")
         assert screen_row(app, 3).startswith("●   ")
         read_style = list(pl.render_line(2))[-1].style
         assert unread_style is not None and read_style is not None
@@ -285,6 +286,30 @@ async def test_refresh_paper_shows_new_markers() -> None:
         pl.refresh_paper(papers[2].id)
         await pilot.pause()
         assert screen_row(app, 2).startswith("●   ")
+
+
+async def test_new_papers_carry_the_new_mark_until_read() -> None:
+    papers = [make_paper(i) for i in range(5)]
+    app = ListApp(papers)
+    async with app.run_test(size=SIZE) as pilot:
+        pl = app.paper_list
+        await pilot.pause()
+        pl.set_new_ids(frozenset({papers[1].id, papers[2].id}))
+        await pilot.pause()
+        assert [screen_row(app, y)[:1] for y in range(4)] == ["●", "N", "N", "●"]
+        app.states[papers[2].id] = PaperState(read=True)
+        pl.refresh_paper(papers[2].id)
+        await pilot.pause()
+        assert screen_row(app, 2)[:1] == " "  # a read paper needs no flag, new or not
+        pl.set_new_ids(frozenset())  # the next refresh brought nothing
+        await pilot.pause()
+        assert screen_row(app, 1)[:1] == "●"
+
+
+def test_dates_are_short_this_year_and_keep_the_year_otherwise() -> None:
+    assert short_date(datetime(2026, 5, 9, tzinfo=UTC), 2026) == "May 09"
+    assert short_date(datetime(2025, 12, 31, tzinfo=UTC), 2026) == "Dec 2025"
+    assert short_date(None, 2026) == ""
 
 
 async def test_cursor_row_is_highlighted_and_differs_when_blurred() -> None:
@@ -325,7 +350,7 @@ async def test_theme_switch_recolours_rows() -> None:
         light = colours()
         assert light[1] != dark[1] and light[2] != dark[2]
         assert light[0] != light[1]
-        assert screen_row(app, 1).startswith("●   2026-05-29  Paper number 1 ")
+        assert screen_row(app, 1).startswith("●   May 29    Paper number 1 ")
 
 
 async def test_cursor_move_repaints_only_the_two_rows() -> None:
@@ -348,7 +373,7 @@ async def test_cursor_move_repaints_only_the_two_rows() -> None:
         await pilot.press("j")
         await pilot.pause()
         assert sorted(set(drawn)) == [2, 3]
-        assert screen_row(app, 3).startswith("●   2026-05-29  Paper number 3 ")
+        assert screen_row(app, 3).startswith("●   May 29    Paper number 3 ")
 
 
 async def test_click_selects_row() -> None:

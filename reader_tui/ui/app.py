@@ -158,7 +158,8 @@ class ReaderApp(App[None]):
                 self._set_query(saved_query)
             else:
                 self._restored_query = saved_query  # applied once the index is built
-        self._new_ids = self.detail.new_ids = self._load_new_ids()
+        self.paper_list.this_year = self.clock().year
+        self._set_new_ids(self._load_new_ids())
         self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
         self.paper_list.focus()
         self.watch(self.paper_list, "cursor", self._follow_cursor, init=False)
@@ -474,10 +475,15 @@ class ReaderApp(App[None]):
                 self.notify(clean_line(report.error), severity="error", markup=False, timeout=8)
             for warning in report.warnings:
                 self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
-        self._new_ids = self.detail.new_ids = self._load_new_ids()
+        self._set_new_ids(self._load_new_ids())
         self._load_library()
         if new:
             self.notify("new papers: " + "; ".join(new), markup=False, timeout=5)
+
+    def _set_new_ids(self, new_ids: frozenset[str]) -> None:
+        """``is:new``, the list's new mark and the detail header all follow the last refresh."""
+        self._new_ids = self.detail.new_ids = new_ids
+        self.paper_list.set_new_ids(new_ids)
 
     def _load_new_ids(self) -> frozenset[str]:
         from reader_tui.refresh import new_ids

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len, chop_cells
@@ -32,14 +33,18 @@ from reader_tui.model import Paper, PaperState
 from reader_tui.safety import clean_line
 
 UNREAD_MARK = "●"
+NEW_MARK = "N"
+"""Takes the unread mark's place on an unread paper that arrived in the last refresh (as in newsboat)."""
 STAR_MARK = "★"
 ELLIPSIS = "…"
-DATE_WIDTH = 10
-AUTHOR_WIDTH = 15
+DATE_WIDTH = 8
+"""``May 29`` for this year's papers, ``May 2025`` for older ones: the title gets the cells saved."""
+AUTHOR_WIDTH = 14
 CATEGORY_WIDTH = 8
 GAP = 2
 MARKS_WIDTH = 4
-"""Unread mark, space, star mark, space."""
+"""Unread (or new) mark, space, star mark, space."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MIN_TITLE_WIDTH = 20
 """Below this the optional columns give way, author first, so the title stays readable."""
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
@@ -80,6 +85,16 @@ def fit(text: str, width: int) -> str:
     return head + " " * (width - cell_len(head))
 
 
+def short_date(published: datetime | None, this_year: int) -> str:
+    """``May 29`` within ``this_year``, else ``May 2025``; month names are English whatever the locale."""
+    if published is None:
+        return ""
+    month = _MONTHS[published.month - 1]
+    if published.year == this_year:
+        return f"{month} {published.day:02d}"
+    return f"{month} {published.year}"
+
+
 def short_author(authors: Sequence[str]) -> str:
     """The first author's surname-ish short form, plus " et al." when there are more authors.
 
@@ -100,18 +115,20 @@ def short_author(authors: Sequence[str]) -> str:
     return surname + (" et al." if len(names) > 1 else "")
 
 
-def format_row(paper: Paper, state: PaperState, width: int) -> tuple[str, str, str]:
+def format_row(
+    paper: Paper, state: PaperState, width: int, *, new: bool = False, this_year: int = 0
+) -> tuple[str, str, str]:
     """The row's text in three parts: unread mark + space, star mark, and the rest (exactly ``width``).
 
     Split so the star can be coloured on its own; ``"".join`` of the parts is what the user sees.
+    ``new``: the paper arrived in the last refresh; ``this_year`` decides how short the date can be.
     """
     cols = columns_for(width)
-    marks = (" " if state.read else UNREAD_MARK) + " "
+    marks = (" " if state.read else NEW_MARK if new else UNREAD_MARK) + " "
     star = STAR_MARK if state.starred else " "
     rest = " "
     if cols.date:
-        date = paper.published.strftime("%Y-%m-%d") if paper.published else ""
-        rest += fit(date, DATE_WIDTH) + " " * GAP
+        rest += fit(short_date(paper.published, this_year), DATE_WIDTH) + " " * GAP
     rest += fit(clean_line(paper.title), cols.title)
     if cols.author:
         rest += " " * GAP + fit(short_author(paper.authors), AUTHOR_WIDTH)
@@ -211,9 +228,13 @@ class PaperList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._state_of = state_of
         self._papers: Sequence[Paper] = ()
+        self._new_ids: frozenset[str] = frozenset()
+        self.this_year = datetime.now(UTC).year
+        """Papers from this year show ``May 29``, older ones ``May 2025``; the app sets it from its clock."""
         self._announced: object = _NOT_ANNOUNCED
         # Key: (paper id, read, starred, is cursor row, width, row style). The value keeps the Paper
         # object too: a new Paper with the same id (re-fetched, edited title) must not reuse the strip.
+        # Rows of new papers are forgotten wholesale when the new set changes (:meth:`set_new_ids`).
         self._line_cache: LRUCache[tuple[str, bool, bool, bool, int, Style], tuple[Paper, Strip]]
         self._line_cache = LRUCache(maxsize=1000)
         self._row_styles: dict[tuple[bool, bool], Style] = {}
@@ -247,6 +268,13 @@ class PaperList(ScrollView, can_focus=True):
         self.refresh()
         self._scroll_to_cursor()
         self._announce()
+
+    def set_new_ids(self, new_ids: frozenset[str]) -> None:
+        """The papers that arrived in the last refresh: their unread mark becomes :data:`NEW_MARK`."""
+        if new_ids != self._new_ids:
+            self._new_ids = new_ids
+            self._line_cache.clear()
+            self.refresh()
 
     def select_id(self, paper_id: str) -> bool:
         """Move the cursor to the paper with this id; return False (cursor unchanged) if it is not listed."""
@@ -326,7 +354,9 @@ class PaperList(ScrollView, can_focus=True):
         cached = self._line_cache.get(key)
         if cached is not None and cached[0] is paper:
             return cached[1]
-        marks, star, rest = format_row(paper, state, width)
+        marks, star, rest = format_row(
+            paper, state, width, new=paper.id in self._new_ids, this_year=self.this_year
+        )
         star_style = row_style
         if state.starred and not is_cursor:
             star_style = self._star_style(row_style)
