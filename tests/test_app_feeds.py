@@ -53,6 +53,7 @@ async def test_app_opens_on_subscriptions_and_marks_them_new(harness: Any, reade
         assert progress[0] == (0, 1) and progress[-1] == (1, 1)
         assert not app.query_one("#refresh-bar").display  # hidden once done
         assert any("new papers" in note for note in harness.notifications(app))
+        assert app.paper_list.render_line(0).text.startswith("N ")  # the list flags them too
         await pilot.press("slash", *"is:new", "enter")
         await pilot.pause()
         assert set(listed_ids(app)) == expected
