@@ -39,6 +39,7 @@ HEADER = (
 _FEED_HEADER = re.compile(r"^\s*\[\[\s*feed\s*\]\]\s*(#.*)?$")
 _TABLE_HEADER = re.compile(r"^\s*\[")
 _COMMENT = re.compile(r"^\s*#")
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class SubscriptionError(Exception):
@@ -79,11 +80,15 @@ def load(path: Path | None = None) -> list[Subscription]:
         raise SubscriptionError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise SubscriptionError(f"{path}: {exc.strerror or exc}") from None
-    return parse(text, str(path))
+    return parse(text, str(path), base=path.parent)
 
 
-def parse(text: str, name: str = FEEDS_FILE) -> list[Subscription]:
-    """Read the text of a feeds file; ``name`` prefixes error messages."""
+def parse(text: str, name: str = FEEDS_FILE, base: Path | None = None) -> list[Subscription]:
+    """Read the text of a feeds file; ``name`` prefixes error messages.
+
+    A hand-written relative path (``url = "digests/today.xml"``) means the file next to ``feeds.toml``,
+    wherever the app is started from; ``~`` is the home folder.
+    """
     import tomllib
 
     try:
@@ -97,10 +102,20 @@ def parse(text: str, name: str = FEEDS_FILE) -> list[Subscription]:
     seen: set[str] = set()
     for number, entry in enumerate(feeds, 1):
         sub = _from_table(entry, f"{name}: feed {number}")
+        sub.url = _local_path_made_absolute(sub.url, base)
         if sub.key not in seen:
             seen.add(sub.key)
             subscriptions.append(sub)
     return subscriptions
+
+
+def _local_path_made_absolute(url: str, base: Path | None) -> str:
+    if _URL_SCHEME.match(url):
+        return url
+    local = Path(url).expanduser()
+    if local.is_absolute() or base is None:
+        return str(local)
+    return os.path.normpath(base.absolute() / local)
 
 
 def _from_table(entry: Any, where: str) -> Subscription:

@@ -180,6 +180,23 @@ def test_default_sources_are_the_subscriptions(feeds_toml: Path, reader_home: Pa
         assert store.messages == []
 
 
+def test_a_hand_written_relative_path_means_next_to_feeds_toml(
+    run: Run, feeds_toml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (feeds_toml.parent / "digests").mkdir(parents=True)
+    (feeds_toml.parent / "digests" / "today.xml").write_bytes(DIGEST.read_bytes())
+    feeds_toml.write_text('[[feed]]\nurl = "digests/today.xml"\n\n[[feed]]\nurl = "~/x.xml"\n', "utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # started from another folder
+    monkeypatch.setenv("HOME", str(tmp_path))
+    urls = [sub.url for sub in subscriptions.load()]
+    assert urls == [str(feeds_toml.parent / "digests" / "today.xml"), str(tmp_path / "x.xml")]
+    code, out, _ = run("refresh")
+    assert code == 0 and "10 new of 10" in out  # the digest was read (x.xml fails on its own line)
+    assert len(run("list")[1].splitlines()) == 10
+
+
 text_values = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
