@@ -261,7 +261,39 @@ def _bib_value(text: str | None) -> str:
     value = "".join(out).rstrip("\\").strip()
     if not _balanced(value):
         value = re.sub(r"[{}]", "", value).rstrip("\\").strip()
-    return value
+    return _text_mode_safe(value)
+
+
+def _text_mode_safe(value: str) -> str:
+    """Escape what LaTeX refuses outside math: ``_`` and ``^`` in text, and a ``$`` that opens no pair.
+
+    BibTeX passes these through, but the user's paper then stops with "Missing $ inserted" (a digest
+    title such as ``HealthNLP_Retrievers`` does it). Math such as ``$CO_2$`` is left as written; an odd
+    number of unescaped ``$`` means they are dollars, not math, so all of them are escaped.
+    """
+    if not any(ch in value for ch in "_^$"):
+        return value
+    dollars = sum(1 for i, ch in enumerate(value) if ch == "$" and (i == 0 or value[i - 1] != "\\"))
+    literal_dollars = dollars % 2 == 1
+    out: list[str] = []
+    math = False
+    for i, ch in enumerate(value):
+        escaped = i > 0 and value[i - 1] == "\\"
+        if escaped:
+            out.append(ch)
+        elif ch == "$":
+            if literal_dollars:
+                out.append("\\$")
+                continue
+            math = not math
+            out.append(ch)
+        elif ch == "_" and not math:
+            out.append("\\_")
+        elif ch == "^" and not math:
+            out.append("\\^{}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _bib_url(url: str) -> str:

@@ -338,6 +338,36 @@ def test_balanced_tex_and_escapes_are_kept_verbatim() -> None:
     assert parsed["title"] == r"{BERT} on $\mathcal{O}(n)$: 50\% \& more"
 
 
+@pytest.mark.parametrize(
+    ("title", "written"),
+    [
+        ("HealthNLP_Retrievers at ArchEHR-QA", r"HealthNLP\_Retrievers at ArchEHR-QA"),
+        (r"$CO_2$ and $x^2$ stay math", r"$CO_2$ and $x^2$ stay math"),
+        (r"Already \_ escaped", r"Already \_ escaped"),
+        ("Caret ^ in text", r"Caret \^{} in text"),
+        ("Costs $5 a_b", r"Costs \$5 a\_b"),
+        ("Tie~kept", "Tie~kept"),
+    ],
+)
+def test_text_that_latex_would_refuse_is_escaped_outside_math(title: str, written: str) -> None:
+    """BibTeX copies these through; LaTeX then stops the user's paper with "Missing $ inserted"."""
+    paper = Paper(id="x", arxiv_id="2401.00001", title=title, authors=["A B"])
+    assert f"title={{{written}}}, " in cite.bibtex(paper)
+
+
+def latex_text_mode_errors(value: str) -> list[str]:
+    """What would stop LaTeX: ``_``/``^`` outside math, or a ``$`` left open."""
+    problems, math = [], False
+    for i, ch in enumerate(value):
+        if i > 0 and value[i - 1] == "\\":
+            continue
+        if ch == "$":
+            math = not math
+        elif ch in "_^" and not math:
+            problems.append(f"{ch} at {i}")
+    return problems + (["open $"] if math else [])
+
+
 def test_control_characters_and_escape_sequences_are_stripped_from_every_format() -> None:
     paper = Paper(
         id="2401.00001",
@@ -509,5 +539,6 @@ def test_bibtex_always_parses_to_one_entry(title: str, authors: list[str], arxiv
     paper = Paper(id="p", title=title, authors=authors, arxiv_id="2401.00001" if arxiv else None)
     parsed = parse_one(cite.bibtex(paper))
     assert visible(parsed["title"]) == visible(clean_line(title))
+    assert latex_text_mode_errors(parsed["title"]) == []
     for fmt in ("ris", "markdown", "plain"):
         assert cite.export([paper], fmt)
