@@ -861,6 +861,23 @@ class Store:
     def set_starred(self, paper_id: str, starred: bool) -> PaperState:
         return self._set_state(paper_id, starred=starred)
 
+    def set_read_many(self, paper_ids: Iterable[str], read: bool) -> int:
+        """Mark many papers at once (``A`` in the app); one scheduled write. Returns how many changed."""
+        self._check_open()
+        changed = 0
+        with self._mem:
+            states = self._tables.states
+            for paper_id in paper_ids:
+                old = states.get(paper_id) or PaperState()
+                if old.read != read:
+                    states[paper_id] = replace(old, read=read, changed=self._stamp(old.changed))
+                    changed += 1
+            if changed:
+                self._state_gen += 1
+        if changed:
+            self._state_writer.schedule()
+        return changed
+
     def toggle_read(self, paper_id: str) -> PaperState:
         with self._mem:
             return self._set_state(paper_id, read=not self.state(paper_id).read)

@@ -138,6 +138,37 @@ async def test_space_marks_read_and_moves_to_the_next(harness: Harness) -> None:
         assert header_text(app).splitlines()[:2] == [second.title, "unread"]
 
 
+async def test_A_marks_the_filtered_list_read_after_asking(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        everything = listed_ids(app)
+        await pilot.press("slash", *"cat:cs.CL", "enter")
+        await harness.wait_until(pilot, lambda: len(listed_ids(app)) < len(everything))
+        in_list = listed_ids(app)
+        await pilot.press("space")  # one is read already: the question counts the others
+        await pilot.press("A")
+        await pilot.pause()
+        question = str(app.screen.query_one("#confirm-question", Static).content)
+        assert question == f"Mark the {len(in_list) - 1} unread papers in this list as read?"
+        await pilot.press("n")  # no: nothing changes
+        await pilot.pause()
+        assert [app.store.state(pid).read for pid in in_list].count(True) == 1
+        await pilot.press("A", "y")
+        await pilot.pause()
+        assert all(app.store.state(pid).read for pid in in_list)
+        assert not any(app.store.state(pid).read for pid in everything if pid not in in_list)
+        assert all(not row_text(app, pid).startswith(UNREAD_MARK) for pid in in_list[:5])
+        assert header_text(app).splitlines()[1].startswith("read")
+        assert f"marked {len(in_list) - 1} papers read" in harness.notifications(app)
+        await pilot.press("A")  # nothing left to mark: no question
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert "nothing unread in this list" in harness.notifications(app)
+        await pilot.press("q")
+    assert all(harness.store().state(pid).read for pid in in_list)  # on disk too
+
+
 async def test_m_toggles_read_and_s_toggles_starred(harness: Harness) -> None:
     app = harness.app()
     async with app.run_test(size=APP_SIZE) as pilot:
@@ -428,23 +459,25 @@ async def test_help_screen_lists_the_keys(harness: Harness) -> None:
         for row in (
             "j, ↓ Down",
             "G, end Last",
-            "space Read+next",
-            "m Read",
-            "s Star",
-            "u Unread",
-            "S Starred",
-            "o PDF",
-            "a Abstract",
-            "c Cite",
-            "y Copy link",
-            "/ Filter",
-            "tab Pane",
-            "R Reload",
-            "? Help",
-            "q Quit",
-            "esc Clear filter",
-            "⏎ Keep filter",
-            "ctrl+p command palette: every action by name",
+            "space mark read, go to the next paper",
+            "A mark the whole list read (asks first)",
+            "m toggle read",
+            "s toggle starred (to read)",
+            "u unread-only view (again: all)",
+            "S starred-only view (again: all)",
+            "o open the PDF",
+            "a open the abstract or post page",
+            "c copy the BibTeX citation",
+            "y copy the link",
+            "/ filter the list",
+            "tab switch between list and detail",
+            "R reload the feeds",
+            "F feeds: unread, last refresh, errors",
+            "? this help",
+            "q quit",
+            "esc clear, back to the list",
+            "⏎ keep, back to the list",
+            "ctrl+p command palette: every action",
         ):
             assert row in lines, row
         assert "Read+next" in harness.screen_text(app)

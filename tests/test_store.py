@@ -134,6 +134,18 @@ def test_toggles_and_change_times(open_store: Callable[..., Store]) -> None:
     assert store.state("x").read is False
 
 
+def test_set_read_many_changes_only_what_differs_and_saves(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        store.set_read("a", True)
+        before = store.state("a").changed
+        assert store.set_read_many(["a", "b", "c"], True) == 2
+        assert store.state("a").changed == before  # already read: untouched
+        assert store.set_read_many(["b", "c"], True) == 0
+        assert store.set_read_many(["c"], False) == 1
+    with Store(data_dir) as again:
+        assert [again.state(pid).read for pid in "abc"] == [True, True, False]
+
+
 def test_default_location_follows_reader_tui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("READER_TUI_HOME", str(tmp_path / "home"))
     with Store() as store:

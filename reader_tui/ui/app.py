@@ -70,21 +70,55 @@ class ReaderApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "mark_read_next", "Read+next", id="app.read_next"),
-        Binding("m", "toggle_read", "Read", id="app.toggle_read"),
-        Binding("s", "toggle_star", "Star", id="app.toggle_star"),
-        Binding("u", "view('unread')", "Unread", id="app.view_unread"),
-        Binding("S", "view('starred')", "Starred", id="app.view_starred"),
-        Binding("o", "open_pdf", "PDF", id="app.open_pdf"),
-        Binding("a", "open_page", "Abstract", id="app.open_page"),
-        Binding("c", "copy_citation('bibtex')", "Cite", id="app.copy_bibtex"),
-        Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link"),
-        Binding("slash", "focus_filter", "Filter", id="app.filter"),
-        Binding("tab", "switch_pane", "Pane", show=False, id="app.switch_pane"),
-        Binding("R", "reload", "Reload", show=False, id="app.reload"),
-        Binding("F", "feeds", "Feeds", show=False, id="app.feeds"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding(
+            "space",
+            "mark_read_next",
+            "Read+next",
+            id="app.read_next",
+            tooltip="mark read, go to the next paper",
+        ),
+        Binding(
+            "A",
+            "mark_all_read",
+            "All read",
+            show=False,
+            id="app.mark_all_read",
+            tooltip="mark the whole list read (asks first)",
+        ),
+        Binding("m", "toggle_read", "Read", id="app.toggle_read", tooltip="toggle read"),
+        Binding("s", "toggle_star", "Star", id="app.toggle_star", tooltip="toggle starred (to read)"),
+        Binding(
+            "u", "view('unread')", "Unread", id="app.view_unread", tooltip="unread-only view (again: all)"
+        ),
+        Binding(
+            "S", "view('starred')", "Starred", id="app.view_starred", tooltip="starred-only view (again: all)"
+        ),
+        Binding("o", "open_pdf", "PDF", id="app.open_pdf", tooltip="open the PDF"),
+        Binding("a", "open_page", "Abstract", id="app.open_page", tooltip="open the abstract or post page"),
+        Binding(
+            "c", "copy_citation('bibtex')", "Cite", id="app.copy_bibtex", tooltip="copy the BibTeX citation"
+        ),
+        Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link", tooltip="copy the link"),
+        Binding("slash", "focus_filter", "Filter", id="app.filter", tooltip="filter the list"),
+        Binding(
+            "tab",
+            "switch_pane",
+            "Pane",
+            show=False,
+            id="app.switch_pane",
+            tooltip="switch between list and detail",
+        ),
+        Binding("R", "reload", "Reload", show=False, id="app.reload", tooltip="reload the feeds"),
+        Binding(
+            "F",
+            "feeds",
+            "Feeds",
+            show=False,
+            id="app.feeds",
+            tooltip="feeds: unread, last refresh, errors",
+        ),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="quit"),
     ]
     """Triage keys act on the paper under the cursor, whichever pane has focus."""
 
@@ -335,6 +369,28 @@ class ReaderApp(App[None]):
             self._state_changed(paper)
             self.paper_list.action_cursor_down()
 
+    def action_mark_all_read(self) -> None:
+        """Mark every unread paper in the list as it stands (filter and view applied) read, after asking."""
+        state_of = self.store.state
+        unread = [paper.id for paper in self.paper_list.papers if not state_of(paper.id).read]
+        if not unread:
+            self.notify("nothing unread in this list", timeout=2)
+            return
+        from reader_tui.ui.confirm import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                changed = self.store.set_read_many(unread, True)
+                self.paper_list.refresh()  # the read state is part of each cached row's key
+                if (paper := self.current) is not None:
+                    self.detail.update_state(self.store.state(paper.id))
+                self.notify(f"marked {changed:,} papers read", timeout=3)
+
+        noun = "paper" if len(unread) == 1 else "papers"
+        self.push_screen(
+            ConfirmScreen(f"Mark the {len(unread):,} unread {noun} in this list as read?"), answer
+        )
+
     def action_switch_pane(self) -> None:
         if self.focused is self.paper_list:
             self.detail.focus()
@@ -502,13 +558,16 @@ class ReaderApp(App[None]):
 
     def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
-            return [(self._keys_for(binding), binding.description or binding.action) for binding in bindings]
+            return [
+                (self._keys_for(binding), binding.tooltip or binding.description or binding.action)
+                for binding in bindings
+            ]
 
         return [
-            ("Moving", rows(PaperList.BINDINGS)),  # type: ignore[arg-type]
             ("Triage", rows(self.BINDINGS)),  # type: ignore[arg-type]
+            ("Moving", rows(PaperList.BINDINGS)),  # type: ignore[arg-type]
             ("Filter bar", rows(FilterBar.BINDINGS)),  # type: ignore[arg-type]
-            ("Everywhere", [("ctrl+p", "command palette: every action by name")]),
+            ("Everywhere", [("ctrl+p", "command palette: every action")]),
         ]
 
     def _keys_for(self, binding: Binding) -> str:
@@ -522,6 +581,7 @@ class ReaderApp(App[None]):
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Mark read and next", "Mark the paper read and move to the next", self.action_mark_read_next),
             ("Toggle read", "Mark the paper read or unread", self.action_toggle_read),
+            ("Mark all read", "Mark every paper in the list read (asks first)", self.action_mark_all_read),
             ("Toggle star", "Star the paper (to read) or unstar it", self.action_toggle_star),
             ("Unread only", "Show only unread papers (again: all)", lambda: self.action_view("unread")),
             ("Starred only", "Show only starred papers (again: all)", lambda: self.action_view("starred")),

@@ -24,8 +24,8 @@ class FilterBar(Horizontal):
     """Query input plus the match count."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear", "Clear filter", id="filter.clear"),
-        Binding("enter", "accept", "Keep filter", id="filter.accept"),
+        Binding("escape", "clear", "Clear filter", id="filter.clear", tooltip="clear, back to the list"),
+        Binding("enter", "accept", "Keep filter", id="filter.accept", tooltip="keep, back to the list"),
     ]
     """Escape clears the query and returns to the list; enter returns keeping it."""
 
