@@ -5,7 +5,8 @@ Measures, for each library size (default 10,000 and 100,000 papers):
 * process start to the list showing papers (``reader-tui`` with no arguments);
 * a keystroke in the filter bar to the repainted list (the match count changes);
 * clearing the filter to the full list again: with ``ctrl+u`` (the app's own work) and with escape
-  (which adds Textual's wait for the rest of an escape sequence: its input thread polls every 100 ms);
+  (which adds the wait that tells a lone ESC from the start of a key sequence: ``ESCDELAY``, 10 ms
+  as the CLI sets it, answered within ~5 ms by ``reader_tui/ui/driver.py``);
 * a cursor move (``j``) to the repainted detail pane;
 * peak memory (VmHWM) of the app process.
 
@@ -38,7 +39,14 @@ from reader_tui.store import Store  # noqa: E402
 
 SOCKET = "reader-tui-bench"
 TARGETS = {
-    10_000: {"start": 0.8, "keystroke": 0.050, "clear": 0.050, "cursor": 0.030, "memory_mb": 120},
+    10_000: {
+        "start": 0.8,
+        "keystroke": 0.050,
+        "clear": 0.050,
+        "clear_escape": 0.050,
+        "cursor": 0.030,
+        "memory_mb": 120,
+    },
     100_000: {"keystroke": 0.250},
 }
 QUERIES = ["privacy graph", "multimodal retrieval", "agent reward"]

@@ -516,6 +516,11 @@ def _run(args_list: list[str]) -> int:
     app_args = _parse(_app_parser(), args_list)
     if isinstance(app_args, int):
         return app_args
+    # Before Textual is imported (it reads ESCDELAY once): how long a lone ESC byte waits to see whether
+    # it starts a key sequence. Textual's default is 100 ms; 10 ms is tmux's own default since 3.5, as a
+    # terminal writes a key's sequence in one go. The app's driver (ui/driver.py) then answers escape
+    # within a few ms of that. A user's own ESCDELAY wins.
+    os.environ.setdefault("ESCDELAY", "10")
     from reader_tui.ui.app import make_app
 
     app = make_app(app_args.feeds)

@@ -13,30 +13,18 @@ help and quits, and checks every byte the app wrote.
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import os
 import re
-import select
-import signal
-import struct
-import subprocess
 import sys
-import termios
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from pty_terminal import Terminal, app_env
 
 from reader_tui.feeds import source_key
 from reader_tui.model import Links, Paper
 from reader_tui.store import Store
-
-REPO = Path(__file__).resolve().parent.parent
-COLUMNS, LINES = 120, 40
 
 OSC52 = "\x1b]52;c;SGVsbG8=\x07"
 OSC0 = "\x1b]0;pwned\x07"
@@ -163,85 +151,12 @@ def seed_store_paper(data_dir: Path, feed: Path) -> None:
         )
 
 
-class Terminal:
-    """The app's pty: keeps every byte the app writes, sends keys."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.master = master
-        self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
-        )
-        os.close(slave)
-        self.output = bytearray()
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if not ready:
-                if self.proc.poll() is not None:
-                    return
-                continue
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError as error:  # EIO: the app exited and closed its side
-                if error.errno == errno.EIO:
-                    return
-                raise
-            if not chunk:
-                return
-            with self._lock:
-                self.output.extend(chunk)
-
-    def seen(self) -> bytes:
-        with self._lock:
-            return bytes(self.output)
-
-    def wait_for(self, text: bytes, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.seen():
-            assert self.proc.poll() is None, f"the app exited early: {self.seen()[-2000:]!r}"
-            assert time.monotonic() < deadline, f"never saw {text!r}: {self.seen()[-2000:]!r}"
-            time.sleep(0.05)
-
-    def press(self, key: bytes, settle: float = 0.35) -> None:
-        os.write(self.master, key)
-        time.sleep(settle)
-
-    def close(self, timeout: float) -> int | None:
-        """Exit status, or None when the app had to be killed after ``timeout`` seconds."""
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-            return None
-        finally:
-            self._reader.join(timeout=5)
-            os.close(self.master)
-
-
 @pytest.mark.slow
 def test_no_feed_escape_sequence_reaches_the_terminal(tmp_path: Path) -> None:
     home = tmp_path / "home"
     feeds = write_feeds(tmp_path)
     seed_store_paper(home / "data", feeds[0])
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER", "TEXTUAL", "NO_COLOR")
-    }
-    env.update(
-        TERM="xterm-256color",
-        COLUMNS=str(COLUMNS),
-        LINES=str(LINES),
-        READER_TUI_HOME=str(home),
-        PYTHONPATH=str(REPO),
-    )
+    env = app_env(home)
     terminal = Terminal([sys.executable, "-m", "reader_tui", *map(str, feeds)], env, cwd=tmp_path)
     try:
         terminal.wait_for(b"StrictVisible", timeout=20)  # the last feed's paper: ingest is done

@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
@@ -147,6 +148,17 @@ class ReaderApp(App[None]):
         self._new_ids: frozenset[str] = frozenset()
         self._prime_generation = 0
         self._restored_query: str | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, except on Linux/macOS terminals: the one that answers escape promptly."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from reader_tui.ui.driver import PromptEscapeDriver
+
+            return PromptEscapeDriver
+        return driver
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
