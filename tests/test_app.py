@@ -67,7 +67,9 @@ async def test_first_start_reads_the_sample_digests(harness: Harness, tmp_path: 
         await harness.settle(pilot)
         assert listed_ids(app) == [paper.id for paper in expected]
         assert status_text(app) == "30 of 30"
-        assert any("new papers" in note for note in harness.notifications(app))
+        notes = harness.notifications(app)
+        assert any(note.startswith("This is the sample digest") for note in notes)
+        assert not any("new papers" in note for note in notes)  # one note, not two covering the summary
         screen = harness.screen_text(app)
         for paper in expected[:20]:  # the rows on screen; titles are cut to the column
             assert paper.title[:20] in screen

@@ -148,6 +148,7 @@ class ReaderApp(App[None]):
         self._new_ids: frozenset[str] = frozenset()
         self._prime_generation = 0
         self._restored_query: str | None = None
+        self._announce_new = True
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, except on Linux/macOS terminals: the one that answers escape promptly."""
@@ -220,6 +221,7 @@ class ReaderApp(App[None]):
                 markup=False,
                 timeout=8,
             )
+            self._announce_new = False  # the sample's papers are all "new": the note above says enough
             self.run_refresh(sample_sources(), subscribed=False)
         if minutes := auto_refresh(config):
             self.set_interval(minutes * self.SECONDS_PER_MINUTE, self.action_reload)
@@ -545,8 +547,9 @@ class ReaderApp(App[None]):
                 self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
         self._set_new_ids(self._load_new_ids())
         self._load_library()
-        if new:
+        if new and self._announce_new:
             self.notify("new papers: " + "; ".join(new), markup=False, timeout=5)
+        self._announce_new = True
 
     def _set_new_ids(self, new_ids: frozenset[str]) -> None:
         """``is:new``, the list's new mark and the detail header all follow the last refresh."""
