@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_cite import NASTY_TITLES
 
 from reader_tui import cite
 from reader_tui.feeds import load_feed
@@ -23,20 +24,7 @@ BIBTEX = shutil.which("bibtex")
 
 pytestmark = pytest.mark.skipif(BIBTEX is None, reason="no bibtex on this machine")
 
-HOSTILE_TITLES = [
-    "Unbalanced { brace",
-    "Closing } first",
-    "Swapped }{ braces",
-    "100% of R&D #1",
-    r"Already escaped \& \% \#",
-    r"Ends with a backslash \\",
-    r"TeX stays: $\ln\ln T$ and {BERT}",
-    r"Escaped \{ alone",
-    r"\}{ mixed {\{ nest }",
-    '"Quoted", = and @misc{x, title={y}}',
-    "Trailing backslash \\",
-    "Tilde ~ caret ^ underscore _ dollar $",
-]
+HOSTILE_TITLES = [*NASTY_TITLES, "Trailing backslash \\", "Tilde ~ caret ^ underscore _ dollar $"]
 
 
 def all_papers() -> list[Paper]:
