@@ -87,6 +87,29 @@ async def test_a_dead_subscription_keeps_its_papers_and_says_why(harness: Any, r
         assert "file not found" in harness.screen_text(app).lower()
 
 
+async def test_many_dead_feeds_make_one_toast_not_a_column(harness: Any, reader_home: Path) -> None:
+    feeds = subscribe(
+        reader_home, "ftxj-2026-05-29.xml", "ftxj-2026-04-20.xml", "hf-daily-papers-2026-04-30.xml"
+    )
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        papers = len(listed_ids(app))
+        for feed in feeds:
+            feed.unlink()  # offline, in effect
+        app.clear_notifications()
+        await pilot.press("R")
+        await harness.settle(pilot)
+        errors = [
+            note for note in harness.notifications(app) if "could not be read" in note or "not found" in note
+        ]
+        assert len(errors) == 1 and errors[0].startswith("3 feeds could not be read (F lists why)")
+        assert len(listed_ids(app)) == papers  # nothing lost
+        await pilot.press("F")
+        await pilot.pause()
+        assert harness.screen_text(app).lower().count("file not found") == 3
+
+
 async def test_broken_config_is_reported_in_one_line(harness: Any, reader_home: Path) -> None:
     config = reader_home / "config"
     config.mkdir(parents=True, exist_ok=True)

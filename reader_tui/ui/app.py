@@ -540,16 +540,26 @@ class ReaderApp(App[None]):
             reports: list[SourceReport] = event.worker.result or []
             self._after_ingest(reports)
 
+    MAX_ERROR_TOASTS = 2
+    """More failed feeds than this (offline, say) get one summary toast instead of a column of them."""
+
     def _after_ingest(self, reports: Iterable[SourceReport]) -> None:
         new: list[str] = []
+        errors: list[str] = []
         for report in reports:
             if report.new:
                 name = clean_line(report.title or report.source)[:60]
                 new.append(f"{name}: {report.new}")
             if report.error:
-                self.notify(clean_line(report.error), severity="error", markup=False, timeout=8)
+                errors.append(clean_line(report.error))
             for warning in report.warnings:
                 self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
+        if len(errors) > self.MAX_ERROR_TOASTS:
+            summary = f"{len(errors)} feeds could not be read (F lists why); the first: {errors[0]}"
+            self.notify(summary, severity="error", markup=False, timeout=10)
+        else:
+            for error in errors:
+                self.notify(error, severity="error", markup=False, timeout=8)
         self._set_new_ids(self._load_new_ids())
         self._load_library()
         if new and self._announce_new:
