@@ -624,7 +624,7 @@ async def test_untrusted_feed_text_is_shown_literally_and_never_acts(
         assert len(app.paper_list.papers) == len(HOSTILE_ITEMS)
         screen = harness.screen_text(app)
         for index in range(len(HOSTILE_ITEMS)):
-            # The list's title column (26 cells at 120 columns) is narrower than some titles.
+            # The list's title column (32 cells at 120 columns) is narrower than some titles.
             assert shown_title(index)[:20] in screen, shown_title(index)
         assert ESC not in screen and "\u202e" not in screen and "pwned" not in screen
 
@@ -674,19 +674,25 @@ async def test_narrow_terminal_stacks_the_panes_and_survives_resizes(harness: Ha
         assert app.current is app.paper_list.papers[1]
         assert header_text(app).splitlines()[0] == app.paper_list.papers[1].title
         assert "30 of 30" in harness.screen_text(app)
+        footer = harness.screen_text(app).splitlines()[-1]
+        assert "? Help" in footer and "q Quit" in footer  # the main keys fit in 80 columns
 
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.1)
         assert not app.screen.has_class("-narrow")
         assert not stacked(app)
+        assert "^p palette" in harness.screen_text(app).splitlines()[-1]
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.1)
         assert app.screen.has_class("-narrow")
         assert stacked(app)
+        assert "^p palette" not in harness.screen_text(app).splitlines()[-1]  # room for ? Help
 
-        # A resize while the help screen is up reaches the main screen as well.
+        # Help stacks its columns at 80 columns; a resize while it is up reaches the main screen too.
         await pilot.press("question_mark")
         await pilot.pause()
+        triage, moving = app.screen.query(".help-column")
+        assert moving.region.y >= triage.region.bottom  # one column under the other
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.1)
         await pilot.press("escape")

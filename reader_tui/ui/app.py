@@ -69,6 +69,8 @@ class ReaderApp(App[None]):
     TITLE = "reader-tui"
     CSS_PATH = str(paths.styles_dir() / "reader.tcss")
     ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]  # noqa: RUF012 - typed by App
+    """Every screen, the modal ones included, is "-narrow" below 100 columns: panes and help columns stack."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -89,10 +91,20 @@ class ReaderApp(App[None]):
         Binding("m", "toggle_read", "Read", id="app.toggle_read", tooltip="toggle read"),
         Binding("s", "toggle_star", "Star", id="app.toggle_star", tooltip="toggle starred (to read)"),
         Binding(
-            "u", "view('unread')", "Unread", id="app.view_unread", tooltip="unread-only view (again: all)"
+            "u",
+            "view('unread')",
+            "Unread",
+            show=False,  # with the palette key, the footer must fit 80 columns
+            id="app.view_unread",
+            tooltip="unread-only view (again: all)",
         ),
         Binding(
-            "S", "view('starred')", "Starred", id="app.view_starred", tooltip="starred-only view (again: all)"
+            "S",
+            "view('starred')",
+            "Starred",
+            show=False,
+            id="app.view_starred",
+            tooltip="starred-only view (again: all)",
         ),
         Binding("o", "open_pdf", "PDF", id="app.open_pdf", tooltip="open the PDF"),
         Binding("a", "open_page", "Abstract", id="app.open_page", tooltip="open the abstract or post page"),
@@ -227,13 +239,13 @@ class ReaderApp(App[None]):
             self.set_interval(minutes * self.SECONDS_PER_MINUTE, self.action_reload)
 
     def on_resize(self, event: events.Resize) -> None:
-        # Runs before Textual records the new size, so the size comes from the event; every screen in
-        # the stack gets the class, so the layout is right after closing a screen opened before the resize.
+        # Screens get "-narrow" from HORIZONTAL_BREAKPOINTS; the footer's compact mode is not CSS.
         narrow = event.size.width < NARROW_WIDTH
-        for screen in self.screen_stack:
-            screen.set_class(narrow, "-narrow")
         for footer in self.query(Footer):
-            footer.compact = narrow  # the full footer overflows (and overlaps) below 100 columns
+            footer.compact = narrow  # the full footer overlaps below 100 columns
+            if footer.show_command_palette == narrow:  # ctrl+p still works, and help lists it
+                footer.show_command_palette = not narrow
+                footer.refresh(recompose=True)  # the footer builds its keys in compose
 
     # ------------------------------------------------------- library & filter
     def _load_library(self, select: str | None = None) -> None:
