@@ -123,6 +123,36 @@ async def test_moving_keys_move_the_cursor_and_the_detail_pane_follows(harness: 
         await harness.wait_until(pilot, lambda: app.detail._rendered_id == papers[1].id)
 
 
+async def test_detail_values_wrap_under_themselves_and_links_stay_whole(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("j", "j", "j")  # a paper with five authors and a long post link
+        await harness.settle(pilot)
+        paper = app.current
+        assert paper is not None and paper.links.pdf
+
+        def field(label: str) -> list[str]:
+            lines = header_text(app).splitlines()
+            start = next(i for i, line in enumerate(lines) if line.startswith(label))
+            end = next(
+                (i for i in range(start + 1, len(lines)) if not lines[i].startswith(" " * 13)), len(lines)
+            )
+            return lines[start:end]
+
+        authors = field("Authors")
+        assert len(authors) > 1  # wrapped at 120 columns (the detail pane is ~45 wide)
+        assert " ".join(line[13:].strip() for line in authors) == ", ".join(paper.authors)
+        lines = header_text(app).splitlines()
+        assert lines[lines.index("PDF") + 1] == paper.links.pdf  # too long for its column: own line, whole
+
+        await pilot.resize_terminal(80, 40)  # panes stack: the detail pane is wide now
+        await pilot.pause(0.1)
+        await pilot.pause()
+        assert field("Authors") == [f"{'Authors':<13}{', '.join(paper.authors)}"]
+        assert f"{'PDF':<13}{paper.links.pdf}" in header_text(app).splitlines()
+
+
 # ----------------------------------------------------------------------------------- triage
 
 

@@ -33,8 +33,25 @@ MARKDOWN_DEBOUNCE = 0.1
 """Seconds the cursor must rest on a paper before its summary is rebuilt."""
 
 
-def _field(label: str, value: str, style: str = "") -> Content:
-    return Content.assemble((f"{label:<13}", "$text-muted"), (clean_line(value), style), "\n")
+LABEL_WIDTH = 13
+"""Cells taken by a metadata label ("Affiliations" and a space); wrapped values indent to match."""
+
+
+def _field(label: str, value: str, style: str = "", width: int = 0) -> Content:
+    """``label  value``; given the header's ``width``, the value wraps under itself, not under the label.
+
+    A value with no spaces (a link) that does not fit goes on the next line, at full width, so it
+    is cut as few times as possible.
+    """
+    text = Content.styled(clean_line(value), style)
+    if width > LABEL_WIDTH and " " not in text.plain and text.cell_length > width - LABEL_WIDTH:
+        return Content.assemble((label, "$text-muted"), "\n", text, "\n")
+    lines = text.wrap(width - LABEL_WIDTH) if width > LABEL_WIDTH + 10 else [text]
+    indent = Content(" " * LABEL_WIDTH)
+    parts: list[Content | tuple[str, str] | str] = [(f"{label:<{LABEL_WIDTH}}", "$text-muted")]
+    for number, line in enumerate(lines):
+        parts.extend([indent, line, "\n"] if number else [line, "\n"])
+    return Content.assemble(*parts)
 
 
 def _feed_name(feed: str) -> str:
@@ -42,8 +59,11 @@ def _feed_name(feed: str) -> str:
     return feed if "://" in feed else PurePath(feed).name or feed
 
 
-def paper_header(paper: Paper, state: PaperState, new: bool = False) -> Content:
-    """The metadata block shown above the summary, built without markup parsing."""
+def paper_header(paper: Paper, state: PaperState, new: bool = False, width: int = 0) -> Content:
+    """The metadata block shown above the summary, built without markup parsing.
+
+    ``width``: the cells the header has, so long values (authors, links) wrap in their own column.
+    """
     marks = []
     marks.append("unread" if not state.read else "read")
     if state.starred:
@@ -57,28 +77,28 @@ def paper_header(paper: Paper, state: PaperState, new: bool = False) -> Content:
         Content("\n\n"),
     ]
     if paper.authors:
-        parts.append(_field("Authors", ", ".join(paper.authors)))
+        parts.append(_field("Authors", ", ".join(paper.authors), width=width))
     if paper.affiliations:
-        parts.append(_field("Affiliations", "; ".join(paper.affiliations)))
+        parts.append(_field("Affiliations", "; ".join(paper.affiliations), width=width))
     if paper.categories:
-        parts.append(_field("Categories", ", ".join(paper.categories), "$text-primary"))
+        parts.append(_field("Categories", ", ".join(paper.categories), "$text-primary", width))
     if paper.keywords:
-        parts.append(_field("Keywords", ", ".join(paper.keywords)))
+        parts.append(_field("Keywords", ", ".join(paper.keywords), width=width))
     if paper.arxiv_id:
         version = f"v{paper.version}" if paper.version else ""
-        parts.append(_field("arXiv", f"{paper.arxiv_id}{version}"))
+        parts.append(_field("arXiv", f"{paper.arxiv_id}{version}", width=width))
     if paper.published:
-        parts.append(_field("Date", paper.published.strftime("%Y-%m-%d %H:%M %Z")))
+        parts.append(_field("Date", paper.published.strftime("%Y-%m-%d %H:%M %Z"), width=width))
     if paper.journal_ref:
-        parts.append(_field("Journal", paper.journal_ref))
+        parts.append(_field("Journal", paper.journal_ref, width=width))
     if paper.links.doi:
-        parts.append(_field("DOI", paper.links.doi))
+        parts.append(_field("DOI", paper.links.doi, width=width))
     if paper.feeds:
         names = ", ".join(_feed_name(feed) for feed in paper.feeds)
-        parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", names))
+        parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", names, width=width))
     for name, url in (("PDF", paper.links.pdf), ("Abstract", paper.links.abs), ("Post", paper.links.post)):
         if url:
-            parts.append(_field(name, url, "underline"))
+            parts.append(_field(name, url, "underline", width))
     return Content.assemble(*parts)
 
 
@@ -103,6 +123,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._timer: Timer | None = None
         self._rendered_id: str | None = None
         self._header_height = -1
+        self._state = PaperState()
+        self._header_width = -1
         self._hrefs: dict[str, str] = {}
         self.new_ids: frozenset[str] = frozenset()
         """Papers the last refresh brought in (the app keeps this current)."""
@@ -119,7 +141,7 @@ class DetailPane(VerticalScroll, can_focus=True):
             header.update(Content("No paper matches."))
             self._schedule_summary()
             return
-        self._update_header(paper_header(paper, state, paper.id in self.new_ids))
+        self._update_header(paper, state)
         if paper.id != self._rendered_id:
             if self.scroll_y:
                 self.scroll_home(animate=False)
@@ -128,16 +150,32 @@ class DetailPane(VerticalScroll, can_focus=True):
     def update_state(self, state: PaperState) -> None:
         """Redraw the header after a read/starred change, leaving the summary alone."""
         if self.paper is not None:
-            self._update_header(paper_header(self.paper, state, self.paper.id in self.new_ids))
+            self._update_header(self.paper, state)
 
-    def _update_header(self, content: Content) -> None:
+    def on_resize(self) -> None:
+        """Values wrap to the header's width, so a new width needs a new header.
+
+        (Resize also comes when only the scrollable height changes, as a taller header makes it.)
+        """
+        if self.paper is not None:
+            self.call_after_refresh(self._rewrap_header)
+
+    def _rewrap_header(self) -> None:
+        width = self.query_one("#detail-header", Static).content_region.width
+        if self.paper is not None and width != self._header_width:
+            self._update_header(self.paper, self._state)
+
+    def _update_header(self, paper: Paper, state: PaperState) -> None:
         """Replace the header, re-laying out the pane only when the header's height changes.
 
         A layout pass moves every block of the rendered summary; skipping it when the new paper's
         header wraps to as many lines as the old one keeps cursor moves cheap.
         """
+        self._state = state
         header = self.query_one("#detail-header", Static)
         width = header.content_region.width
+        self._header_width = width
+        content = paper_header(paper, state, paper.id in self.new_ids, width)
         height = len(content.wrap(width)) if width > 0 else -1
         header.update(content, layout=height != self._header_height or height < 0)
         self._header_height = height
