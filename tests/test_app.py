@@ -490,6 +490,7 @@ async def test_help_screen_lists_the_keys(harness: Harness) -> None:
         lines = [" ".join(line.split()) for line in text.splitlines()]
         for row in (
             "j, ↓ Down",
+            "n Next unread",
             "G, end Last",
             "space mark read, go to the next paper",
             "A mark the whole list read (asks first)",

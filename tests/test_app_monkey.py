@@ -16,7 +16,7 @@ from conftest import Harness
 from textual.widgets import Static
 
 KEYS = [
-    *"jkgGmsuSAyco/aRF?nx",
+    *"jkgGmsuSAyco/aRF?npx",
     *["space", "tab", "shift+tab", "escape", "enter", "pagedown", "pageup", "ctrl+u", "backspace"],
     *["ctrl+p", "down", "up", "home", "end"],
 ]

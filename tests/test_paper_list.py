@@ -105,6 +105,19 @@ async def test_keys_move_cursor_and_announce_the_paper() -> None:
         assert "Paper number 199 " in row(pl, pl.cursor - round(pl.scroll_y))
 
 
+async def test_n_and_p_jump_over_read_papers() -> None:
+    papers = [make_paper(i) for i in range(8)]
+    app = ListApp(papers)
+    for i in (1, 2, 3, 6, 7):
+        app.states[papers[i].id] = PaperState(read=True)
+    async with app.run_test(size=SIZE) as pilot:
+        pl = app.paper_list
+        for key, expected in [("n", 4), ("n", 5), ("n", 5), ("p", 4), ("p", 0), ("p", 0)]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert pl.cursor == expected, key  # no unread beyond: the cursor stays (and the bell rings)
+
+
 async def test_paging_keeps_cursor_on_same_screen_row() -> None:
     app = ListApp([make_paper(i) for i in range(500)])
     async with app.run_test(size=SIZE) as pilot:

@@ -159,6 +159,8 @@ class PaperList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Last", show=False, id="list.last"),
         Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("n", "next_unread", "Next unread", show=False, id="list.next_unread"),
+        Binding("p", "previous_unread", "Previous unread", show=False, id="list.previous_unread"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -317,6 +319,21 @@ class PaperList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.cursor = len(self._papers) - 1
+
+    def action_next_unread(self) -> None:
+        """Jump past read papers to the next unread one (as newsboat's ``n``); stay put if none."""
+        self._jump_to_unread(range(self.cursor + 1, len(self._papers)))
+
+    def action_previous_unread(self) -> None:
+        self._jump_to_unread(range(self.cursor - 1, -1, -1))
+
+    def _jump_to_unread(self, indexes: range) -> None:
+        papers, state_of = self._papers, self._state_of
+        for index in indexes:
+            if not state_of(papers[index].id).read:
+                self.cursor = index
+                return
+        self.app.bell()
 
     def action_page_down(self) -> None:
         self._move_page(+1)
