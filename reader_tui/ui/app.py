@@ -263,12 +263,14 @@ class ReaderApp(App[None]):
         self.prime_index(self.library)
 
     RESTORE_AT_ONCE_MAX = 2_000
-    SECONDS_PER_MINUTE = 60.0
-    """Unit of ``auto_refresh_minutes``; a test shrinks it to see the timer fire."""
     """Libraries up to this size get last session's filter applied at start-up; larger ones show the
     full list first and apply it when the index is built (at 100,000 papers, building it takes ~6 s)."""
+    SECONDS_PER_MINUTE = 60.0
+    """Unit of ``auto_refresh_minutes``; a test shrinks it to see the timer fire."""
 
     _GC_THRESHOLDS = gc.get_threshold()
+    """The collector's thresholds before any index build; restored after each (a build that replaces
+    a running one must not take the raised threshold it left behind for the normal one)."""
     PRIME_CHUNK = 250
     """Papers indexed per idle step: ~10 ms of work, so a key pressed meanwhile waits no longer."""
 
