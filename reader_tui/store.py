@@ -864,16 +864,8 @@ class Store:
     def set_read_many(self, paper_ids: Iterable[str], read: bool) -> int:
         """Mark many papers at once (``A`` in the app); one scheduled write. Returns how many changed."""
         self._check_open()
-        changed = 0
         with self._mem:
-            states = self._tables.states
-            for paper_id in paper_ids:
-                old = states.get(paper_id) or PaperState()
-                if old.read != read:
-                    states[paper_id] = replace(old, read=read, changed=self._stamp(old.changed))
-                    changed += 1
-            if changed:
-                self._state_gen += 1
+            changed = sum(1 for paper_id in paper_ids if self._change_state(paper_id, read=read))
         if changed:
             self._state_writer.schedule()
         return changed
@@ -889,15 +881,22 @@ class Store:
     def _set_state(self, paper_id: str, **change: bool) -> PaperState:
         self._check_open()
         with self._mem:
-            old = self._tables.states.get(paper_id) or PaperState()
-            new = replace(old, **change)
-            if (new.read, new.starred) == (old.read, old.starred):
-                return replace(old)
-            new.changed = self._stamp(old.changed)
-            self._tables.states[paper_id] = new
-            self._state_gen += 1
-        self._state_writer.schedule()
-        return replace(new)
+            changed = self._change_state(paper_id, **change)
+            current = self.state(paper_id)
+        if changed:
+            self._state_writer.schedule()
+        return current
+
+    def _change_state(self, paper_id: str, **change: bool) -> bool:
+        """Apply ``change`` in memory (caller holds ``_mem``); False if nothing changed, not even the time."""
+        old = self._tables.states.get(paper_id) or PaperState()
+        new = replace(old, **change)
+        if (new.read, new.starred) == (old.read, old.starred):
+            return False
+        new.changed = self._stamp(old.changed)
+        self._tables.states[paper_id] = new
+        self._state_gen += 1
+        return True
 
     # ------------------------------------------------------------------ settings and sources
 
