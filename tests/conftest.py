@@ -9,6 +9,7 @@ the browser and clipboard are replaced by recorders so a test can see what the u
 from __future__ import annotations
 
 import os
+import webbrowser
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +63,7 @@ async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout:
     """Let the app run until ``condition()`` holds; fail (not hang) after ``timeout`` seconds."""
     loop_time = 0.0
     while not condition():
-        if loop_time > timeout:
+        if loop_time >= timeout:
             raise AssertionError("the app never reached the expected state")
         await pilot.pause(0.02)
         loop_time += 0.02
@@ -178,3 +179,35 @@ def harness(reader_home: Path) -> Iterator[Harness]:
     made = Harness(reader_home)
     yield made
     made.close()
+
+
+class SealedHarness:
+    """The real app on a temporary store with every way out of it recorded: the app's opener and
+    clipboard, ``webbrowser.open`` and Textual's own ``App.open_url`` (which ``[link=...]`` markup would
+    reach). Hostile-input tests use it to prove feed text never leaves the app on its own."""
+
+    def __init__(self, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.store = Store(home / "data")
+        self.opened = Recorder()
+        self.copied = Recorder()
+        self.browser = Recorder()
+        self.textual_opened = Recorder()
+        monkeypatch.setattr(webbrowser, "open", self.browser)
+        self.app = make_app(store=self.store, opener=self.opened, clipboard=self.copied)
+        self.app._load_sample = False
+        monkeypatch.setattr(self.app, "open_url", self.textual_opened)
+
+    def warnings(self) -> list[str]:
+        return [n.message for n in self.app._notifications if n.severity == "warning"]
+
+    def nothing_left_the_app(self) -> bool:
+        return not (self.opened.calls or self.copied.calls or self.textual_opened.calls or self.browser.calls)
+
+
+@pytest.fixture
+def sealed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SealedHarness]:
+    """A :class:`SealedHarness` with ``READER_TUI_HOME`` in a temporary folder; the store closed after."""
+    monkeypatch.setenv("READER_TUI_HOME", str(tmp_path / "home"))
+    made = SealedHarness(tmp_path / "home", monkeypatch)
+    yield made
+    made.store.close()

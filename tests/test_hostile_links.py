@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import io
 import re
-import webbrowser
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from conftest import Recorder
+from conftest import SealedHarness, wait_until
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Markdown
 
 from reader_tui.model import Links, Paper
-from reader_tui.store import Store
-from reader_tui.ui.app import ReaderApp, make_app
+from reader_tui.ui.app import ReaderApp
 
 SIZE = (120, 40)
 DAY = datetime(2026, 5, 29, 12, 0, tzinfo=UTC)
@@ -41,29 +36,6 @@ HOSTILE_HREFS = {
 }
 
 
-class Harness:
-    def __init__(self, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.store = Store(home / "data")
-        self.opened = Recorder()
-        self.copied = Recorder()
-        self.browser = Recorder()
-        monkeypatch.setattr(webbrowser, "open", self.browser)  # nothing may bypass the app's opener
-        self.app = make_app(store=self.store, opener=self.opened, clipboard=self.copied)
-        self.app._load_sample = False
-        monkeypatch.setattr(self.app, "open_url", self.browser)  # Textual's own opener, likewise
-
-    def warnings(self) -> list[str]:
-        return [n.message for n in self.app._notifications if n.severity == "warning"]
-
-
-@pytest.fixture
-def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    monkeypatch.setenv("READER_TUI_HOME", str(tmp_path / "home"))
-    made = Harness(tmp_path / "home", monkeypatch)
-    yield made
-    made.store.close()
-
-
 def paper(pid: str, summary_html: str = "", age: int = 0, **links: str) -> Paper:
     return Paper(
         id=pid,
@@ -74,18 +46,10 @@ def paper(pid: str, summary_html: str = "", age: int = 0, **links: str) -> Paper
     )
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "the app never got there"
-        await pilot.pause(0.02)
-        waited += 0.02
-
-
 async def summary_of(pilot: Pilot[None], paper_id: str) -> Markdown:
     app = pilot.app
     assert isinstance(app, ReaderApp)
-    await until(pilot, lambda: app.detail._rendered_id == paper_id)
+    await wait_until(pilot, lambda: app.detail._rendered_id == paper_id)
     await pilot.pause()
     return app.detail.query_one("#detail-summary", Markdown)
 
@@ -103,70 +67,76 @@ def find_on_screen(app: ReaderApp, word: str) -> tuple[int, int]:
     raise AssertionError(f"{word!r} is not on screen")
 
 
-async def test_clicked_summary_links_are_checked_by_the_one_opener(harness: Harness) -> None:
+async def test_clicked_summary_links_are_checked_by_the_one_opener(sealed: SealedHarness) -> None:
     """Hrefs the renderer never emits are still refused if a click ever delivers them."""
-    harness.store.add_papers([paper("p1", "<p>Abstract text</p>", abs=PAGE)])
-    async with harness.app.run_test(size=SIZE, notifications=True) as pilot:
+    sealed.store.add_papers([paper("p1", "<p>Abstract text</p>", abs=PAGE)])
+    async with sealed.app.run_test(size=SIZE, notifications=True) as pilot:
         summary = await summary_of(pilot, "p1")
         for href in [*HOSTILE_HREFS, "../pdf/2401.00001v2"]:
             summary.post_message(Markdown.LinkClicked(summary, href))
-        await until(pilot, lambda: len(harness.app._notifications) == len(HOSTILE_HREFS) + 1)
-        assert harness.opened.calls == ["https://arxiv.org/pdf/2401.00001v2"]  # resolved against PAGE
-        warnings = harness.warnings()
+        await wait_until(pilot, lambda: len(sealed.app._notifications) == len(HOSTILE_HREFS) + 1)
+        assert sealed.opened.calls == ["https://arxiv.org/pdf/2401.00001v2"]  # resolved against PAGE
+        warnings = sealed.warnings()
         assert len(warnings) == len(HOSTILE_HREFS)
         for warning, reason in zip(warnings, HOSTILE_HREFS.values(), strict=True):
             assert warning.startswith(reason) and "\n" not in warning
-        assert harness.browser.calls == []
+        assert sealed.browser.calls == sealed.textual_opened.calls == []
 
 
-async def test_clicking_rendered_summary_links(harness: Harness) -> None:
+async def test_clicking_rendered_summary_links(sealed: SealedHarness) -> None:
     """A real click: relative links open resolved, unsafe ones were rendered as plain, dead text."""
     summary_html = (
         "<p>Read <a href='/pdf/2401.00001v2'>relpdf</a> or <a href='javascript:alert(1)'>scripted</a>"
         " or <a href='file:///etc/passwd'>localfile</a> or <a href='smb://host/x.desktop'>share</a>"
         " or <a href='https://example.org/ok'>plainlink</a>.</p>"
     )
-    harness.store.add_papers([paper("p1", summary_html, abs=PAGE)])
-    app = harness.app
+    sealed.store.add_papers([paper("p1", summary_html, abs=PAGE)])
+    app = sealed.app
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await summary_of(pilot, "p1")
         for word in ["relpdf", "scripted", "localfile", "share", "plainlink"]:
             x, y = find_on_screen(app, word)
             await pilot.click(offset=(x + 1, y))
             await pilot.pause()
-        await until(pilot, lambda: len(harness.opened.calls) == 2)
+        await wait_until(pilot, lambda: len(sealed.opened.calls) == 2)
         await pilot.pause(0.1)
-        assert harness.opened.calls == ["https://arxiv.org/pdf/2401.00001v2", "https://example.org/ok"]
+        assert sealed.opened.calls == ["https://arxiv.org/pdf/2401.00001v2", "https://example.org/ok"]
         for word in ["scripted", "localfile", "share"]:
             x, y = find_on_screen(app, word)
             assert "@click" not in app.screen.get_style_at(x + 1, y).meta  # no link there at all
-        assert harness.warnings() == []
-        assert harness.browser.calls == []
+        assert sealed.warnings() == []
+        assert sealed.browser.calls == sealed.textual_opened.calls == []
 
 
-async def test_keys_refuse_hostile_stored_links(harness: Harness) -> None:
+async def test_keys_refuse_hostile_stored_links(sealed: SealedHarness) -> None:
     """A cached paper's links are not trusted either: o, a and y refuse them, in one line each."""
     hrefs = list(HOSTILE_HREFS)
-    harness.store.add_papers([paper(f"p{i}", age=i, abs=href, pdf=href) for i, href in enumerate(hrefs)])
-    app = harness.app
+    sealed.store.add_papers([paper(f"p{i}", age=i, abs=href, pdf=href) for i, href in enumerate(hrefs)])
+    app = sealed.app
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: app.current is not None)
+        await wait_until(pilot, lambda: app.current is not None)
         for i in range(len(hrefs)):
             assert app.current is not None and app.current.id == f"p{i}"
             await pilot.press("o", "a", "y", "j")
-        await until(pilot, lambda: len(app._notifications) == 3 * len(hrefs))
-        warnings = harness.warnings()
+        await wait_until(pilot, lambda: len(app._notifications) == 3 * len(hrefs))
+        warnings = sealed.warnings()
         assert len(warnings) == 3 * len(hrefs)
         for i, reason in enumerate(HOSTILE_HREFS.values()):
             for warning in warnings[3 * i : 3 * i + 3]:
                 assert warning.startswith(reason) and "\n" not in warning
-        assert harness.opened.calls == harness.copied.calls == harness.browser.calls == []
+        assert (
+            sealed.opened.calls
+            == sealed.copied.calls
+            == sealed.browser.calls
+            == sealed.textual_opened.calls
+            == []
+        )
 
 
-async def test_what_is_copied_is_clean(harness: Harness) -> None:
+async def test_what_is_copied_is_clean(sealed: SealedHarness) -> None:
     """Escape sequences in a cached paper never reach the clipboard (citation or link)."""
     dirty = "Title\x1b]52;c;SGVsbG8=\x07 with\x1b[2J \u202eescapes\x9b31m"
-    harness.store.add_papers(
+    sealed.store.add_papers(
         [
             Paper(
                 id="p1",
@@ -178,22 +148,22 @@ async def test_what_is_copied_is_clean(harness: Harness) -> None:
             )
         ]
     )
-    async with harness.app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: harness.app.current is not None)
+    async with sealed.app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: sealed.app.current is not None)
         await pilot.press("c", "y")
-        await until(pilot, lambda: len(harness.copied.calls) == 2)
-        citation, link = harness.copied.calls
+        await wait_until(pilot, lambda: len(sealed.copied.calls) == 2)
+        citation, link = sealed.copied.calls
         assert "Title with escapes" in citation and not CONTROL.search(citation)
         assert link == PAGE
 
 
-async def test_percent_encoded_summary_link_opens_as_written(harness: Harness) -> None:
+async def test_percent_encoded_summary_link_opens_as_written(sealed: SealedHarness) -> None:
     target = "https://example.org/search?q=a%20b%26c"
-    harness.store.add_papers([paper("p1", f"<p><a href='{target}'>encoded</a></p>", abs=PAGE)])
-    app = harness.app
+    sealed.store.add_papers([paper("p1", f"<p><a href='{target}'>encoded</a></p>", abs=PAGE)])
+    app = sealed.app
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await summary_of(pilot, "p1")
         x, y = find_on_screen(app, "encoded")
         await pilot.click(offset=(x + 1, y))
-        await until(pilot, lambda: bool(app._notifications))
-        assert harness.opened.calls == [target]
+        await wait_until(pilot, lambda: bool(app._notifications))
+        assert sealed.opened.calls == [target]

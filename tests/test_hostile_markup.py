@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import html
 import io
-import webbrowser
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from conftest import Recorder
+from conftest import SealedHarness, wait_until
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -25,8 +21,7 @@ from textual.widgets import Input
 from textual.widgets._toast import Toast
 
 from reader_tui.model import Links, Paper
-from reader_tui.store import Store
-from reader_tui.ui.app import ReaderApp, make_app
+from reader_tui.ui.app import ReaderApp
 from reader_tui.ui.help import HelpScreen
 
 MARKUP = ["[/bold]", "[/", "[@click=app.quit]x[/]", "[link=javascript:x]y[/link]", "\\"]
@@ -35,33 +30,6 @@ SIZE = (120, 40)
 DAY = datetime(2026, 5, 29, 12, 0, tzinfo=UTC)
 PDF_WITH_BRACKETS = "https://example.org/[/bold]/[/[@click=app.quit]x[/][link=javascript:x]y[/link]\\"
 JS_WITH_BRACKETS = "javascript:[@click=app.quit]x[/][link=javascript:x]y[/link][/bold][/\\"
-
-
-class Harness:
-    """The real app on a temporary store, with every way out of the app (browser, clipboard) recorded."""
-
-    def __init__(self, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.store = Store(home / "data")
-        self.opened = Recorder()
-        self.copied = Recorder()
-        self.textual_opened = Recorder()
-        self.browser = Recorder()
-        monkeypatch.setattr(webbrowser, "open", self.browser)
-        self.app = make_app(store=self.store, opener=self.opened, clipboard=self.copied)
-        self.app._load_sample = False
-        # Textual opens `[link=...]` targets through App.open_url: that must never be reached either.
-        monkeypatch.setattr(self.app, "open_url", self.textual_opened)
-
-    def nothing_left_the_app(self) -> bool:
-        return not (self.opened.calls or self.copied.calls or self.textual_opened.calls or self.browser.calls)
-
-
-@pytest.fixture
-def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    monkeypatch.setenv("READER_TUI_HOME", str(tmp_path / "home"))
-    made = Harness(tmp_path / "home", monkeypatch)
-    yield made
-    made.store.close()
 
 
 def hostile_papers() -> list[Paper]:
@@ -129,19 +97,11 @@ async def click_the_payloads(pilot: Pilot[None], widget: Widget) -> int:
     return clicks
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "the app never got there"
-        await pilot.pause(0.02)
-        waited += 0.02
-
-
-async def test_list_and_detail_show_markup_literally_and_clicks_do_nothing(harness: Harness) -> None:
-    harness.store.add_papers(hostile_papers())
-    app = harness.app
+async def test_list_and_detail_show_markup_literally_and_clicks_do_nothing(sealed: SealedHarness) -> None:
+    sealed.store.add_papers(hostile_papers())
+    app = sealed.app
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: app.detail._rendered_id == "markup-main")
+        await wait_until(pilot, lambda: app.detail._rendered_id == "markup-main")
         await pilot.pause()
         rows = region_text(app, app.paper_list)
         for i, text in enumerate(MARKUP):
@@ -158,20 +118,20 @@ async def test_list_and_detail_show_markup_literally_and_clicks_do_nothing(harne
         assert await click_the_payloads(pilot, app.detail) >= 6  # title, authors, keywords, summary
         assert await click_the_payloads(pilot, app.paper_list) >= 2
         assert app.is_running
-        assert harness.nothing_left_the_app()
+        assert sealed.nothing_left_the_app()
         assert len(app._notifications) == 0  # no click opened anything, so nothing was refused
 
 
-async def test_notifications_show_markup_literally_and_clicks_do_nothing(harness: Harness) -> None:
-    harness.store.add_papers(hostile_papers())
-    app = harness.app
+async def test_notifications_show_markup_literally_and_clicks_do_nothing(sealed: SealedHarness) -> None:
+    sealed.store.add_papers(hostile_papers())
+    app = sealed.app
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: app.current is not None and app.current.id == "markup-main")
+        await wait_until(pilot, lambda: app.current is not None and app.current.id == "markup-main")
         await pilot.press("o")  # the PDF link: https, so it opens, and the toast names it
         await pilot.press("a")  # the abstract link: javascript:, refused in one line
-        await until(pilot, lambda: len(list(app.screen.query(Toast))) == 2)
+        await wait_until(pilot, lambda: len(list(app.screen.query(Toast))) == 2)
         await pilot.pause()
-        assert harness.opened.calls == [PDF_WITH_BRACKETS]
+        assert sealed.opened.calls == [PDF_WITH_BRACKETS]
         messages = [n.message for n in app._notifications]
         assert messages[0] == f"opened {PDF_WITH_BRACKETS}"
         assert messages[1].startswith("refused javascript: link") and "\n" not in messages[1]
@@ -181,17 +141,17 @@ async def test_notifications_show_markup_literally_and_clicks_do_nothing(harness
             # The toast wraps anywhere, so compare all but whitespace, character for character.
             assert "".join(shown.split()) == "".join(toast._notification.message.split())
             assert_no_cell_acts(app, toast)
-        harness.opened.calls.clear()
+        sealed.opened.calls.clear()
         for toast in list(app.screen.query(Toast)):  # the first click dismisses the toast
             assert await click_the_payloads(pilot, toast) >= 1
         await pilot.pause()
         assert app.is_running
-        assert harness.nothing_left_the_app()
+        assert sealed.nothing_left_the_app()
 
 
-async def test_help_screen_and_palette_show_markup_literally(harness: Harness) -> None:
+async def test_help_screen_and_palette_show_markup_literally(sealed: SealedHarness) -> None:
     """The help screen takes its rows as text; the palette's search box echoes what was typed."""
-    app = harness.app
+    app = sealed.app
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         sections = [(text, [(text, f"does {text}")]) for text in MARKUP]
@@ -211,7 +171,7 @@ async def test_help_screen_and_palette_show_markup_literally(harness: Harness) -
 
         await pilot.press("ctrl+p")
         search = app.screen.query(Input).first()
-        await until(pilot, lambda: search.has_focus)
+        await wait_until(pilot, lambda: search.has_focus)
         for text in MARKUP:
             search.value = ""
             search.insert_text_at_cursor(text)
@@ -222,4 +182,4 @@ async def test_help_screen_and_palette_show_markup_literally(harness: Harness) -
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running
-        assert harness.nothing_left_the_app()
+        assert sealed.nothing_left_the_app()

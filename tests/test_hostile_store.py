@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from rich.console import Console
-from textual.pilot import Pilot
 from textual.widgets._toast import Toast
 
 from reader_tui.model import Paper
@@ -63,14 +63,6 @@ def row_of(app: ReaderApp, pid: str) -> str:
     return app.paper_list.render_line(index).text
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    waited = 0.0
-    while not condition():
-        assert waited < timeout, "the app never got there"
-        await pilot.pause(0.02)
-        waited += 0.02
-
-
 def library_with_backup(data_dir: Path) -> None:
     """Two writes of each file, so each has a backup: "old" is read and cached in the backups."""
     with Store(data_dir, flush_delay=60) as store:
@@ -97,7 +89,7 @@ async def test_a_damaged_store_file_is_restored_and_the_app_says_so(
     app = make_app(store=store, opener=recorder(), clipboard=recorder())
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await until(pilot, lambda: bool(app.screen.query(Toast)) and bool(app.paper_list.papers))
+            await wait_until(pilot, lambda: bool(app.screen.query(Toast)) and bool(app.paper_list.papers))
             await pilot.pause()
             (shown,) = toast_texts(app)
             # "state.json was unreadable; moved it to state.json.corrupt-…; restored the backup from …"
@@ -122,8 +114,8 @@ async def test_two_apps_on_one_store_lose_no_update(tmp_path: Path, monkeypatch:
     app_two = make_app(store=two, opener=recorder(), clipboard=recorder())
     try:
         async with app_one.run_test(size=SIZE) as pilot_one, app_two.run_test(size=SIZE) as pilot_two:
-            await until(pilot_one, lambda: app_one.current is not None)
-            await until(pilot_two, lambda: app_two.current is not None)
+            await wait_until(pilot_one, lambda: app_one.current is not None)
+            await wait_until(pilot_two, lambda: app_two.current is not None)
             await pilot_one.press("s")  # star "first"
             await pilot_two.press("j", "m")  # mark "second" read
             await pilot_one.pause()
