@@ -31,6 +31,12 @@ def subscribe(home: Path, *names: str) -> list[Path]:
     return copies
 
 
+def write_config(home: Path, text: str) -> None:
+    config = home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text(text, encoding="utf-8")
+
+
 def listed_ids(app: Any) -> list[str]:
     return [paper.id for paper in app.paper_list.papers]
 
@@ -111,9 +117,7 @@ async def test_many_dead_feeds_make_one_toast_not_a_column(harness: Any, reader_
 
 
 async def test_broken_config_is_reported_in_one_line(harness: Any, reader_home: Path) -> None:
-    config = reader_home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("[keymap\n", encoding="utf-8")
+    write_config(reader_home, "[keymap\n")
     app = harness.app()
     async with app.run_test(size=APP_SIZE) as pilot:
         await harness.settle(pilot)
@@ -136,9 +140,7 @@ def test_auto_refresh_minutes(tmp_path: Path, text: str, minutes: float) -> None
 
 async def test_auto_refresh_picks_up_a_feed_change_without_a_key(harness: Any, reader_home: Path) -> None:
     (feed,) = subscribe(reader_home, "ftxj-2026-05-29.xml")
-    config = reader_home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("auto_refresh_minutes = 1\n", encoding="utf-8")
+    write_config(reader_home, "auto_refresh_minutes = 1\n")
     app = harness.app()
     app.SECONDS_PER_MINUTE = 0.3  # one "minute" of the timer
     async with app.run_test(size=APP_SIZE) as pilot:
@@ -150,9 +152,7 @@ async def test_auto_refresh_picks_up_a_feed_change_without_a_key(harness: Any, r
 
 
 async def test_keymap_from_config_remaps_a_key(harness: Any, reader_home: Path) -> None:
-    config = reader_home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text('[keymap]\n"app.toggle_star" = "x"\n', encoding="utf-8")
+    write_config(reader_home, '[keymap]\n"app.toggle_star" = "x"\n')
     app = harness.app()
     async with app.run_test(size=APP_SIZE) as pilot:
         await harness.settle(pilot)
