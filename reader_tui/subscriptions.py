@@ -39,7 +39,6 @@ HEADER = (
 _FEED_HEADER = re.compile(r"^\s*\[\[\s*feed\s*\]\]\s*(#.*)?$")
 _TABLE_HEADER = re.compile(r"^\s*\[")
 _COMMENT = re.compile(r"^\s*#")
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class SubscriptionError(Exception):
@@ -110,9 +109,15 @@ def parse(text: str, name: str = FEEDS_FILE, base: Path | None = None) -> list[S
 
 
 def _local_path_made_absolute(url: str, base: Path | None) -> str:
-    if _URL_SCHEME.match(url):
+    """A relative feed file resolved against ``base``; URLs (and what fetching will refuse) as written."""
+    from reader_tui.feeds.fetch import FeedError, local_path
+
+    try:
+        local = local_path(url)
+    except FeedError:
+        return url  # an unsupported scheme: the refresh reports it for this feed
+    if local is None or "://" in url:  # http(s) and file:// URLs stay as written
         return url
-    local = Path(url).expanduser()
     if local.is_absolute() or base is None:
         return str(local)
     return os.path.normpath(base.absolute() / local)

@@ -55,7 +55,7 @@ def is_url(source: str) -> bool:
         return False
 
 
-def _local_path(source: str) -> Path | None:
+def local_path(source: str) -> Path | None:
     """The file a source names, or None when it is an http(s) URL. Unknown schemes raise."""
     text = source.strip()
     try:
@@ -83,7 +83,7 @@ def source_key(source: str) -> str:
     named two ways is one feed; URLs are kept as given, minus surrounding whitespace.
     """
     try:
-        path = _local_path(source)
+        path = local_path(source)
     except FeedError:
         return source.strip()
     if path is None:
@@ -106,7 +106,7 @@ def fetch_source(
     whole fetch, redirects included. ``etag`` / ``last_modified`` from an earlier fetch make the
     request conditional; a 304 answer gives ``not_modified=True`` and no content.
     """
-    path = _local_path(source)
+    path = local_path(source)
     if path is None:
         return _fetch_http(
             source,
