@@ -244,10 +244,85 @@ class Paper:
 _FIELDS_BUT_SUMMARY = attrgetter(*(f.name for f in fields(Paper) if f.name != "summary_packed"))
 
 
+STATE_FIELDS = ("read", "starred", "tags", "note")
+"""The per-paper fields the user decides. Each carries its own change time, so two processes (or two
+machines, through a sync) that change different fields of one paper both keep their change."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of one paper as last changed: the unit that the store merges and a sync sends.
+
+    ``value`` is a bool for read/starred, a ``tuple[str, ...]`` for tags, a ``str`` for the note;
+    ``changed_at`` is ``time.time()`` of the change; ``sent`` says whether a sync delivered it.
+    """
+
+    paper_id: str
+    field: str
+    value: Any
+    changed_at: float
+    sent: bool = False
+
+
+def check_field(field_name: str, value: Any) -> Any:
+    """``value`` in the one form the store keeps for ``field_name``; TypeError/ValueError otherwise.
+
+    Tags become a tuple of distinct non-empty strings in the order given (a string alone is refused:
+    it would otherwise become a tag per character).
+    """
+    if field_name in ("read", "starred"):
+        if not isinstance(value, bool):
+            raise TypeError(f"{field_name} must be True or False, not {type(value).__name__}")
+        return value
+    if field_name == "tags":
+        if isinstance(value, str | bytes) or not all(isinstance(tag, str) for tag in value):
+            raise TypeError("tags must be a sequence of strings")
+        return tuple(dict.fromkeys(tag for tag in value if tag))
+    if field_name == "note":
+        if not isinstance(value, str):
+            raise TypeError(f"note must be a string, not {type(value).__name__}")
+        return value
+    raise ValueError(f"unknown state field {field_name!r} (one of {', '.join(STATE_FIELDS)})")
+
+
 @dataclass(slots=True)
 class PaperState:
-    """What the user decided about a paper. ``changed`` is a UTC POSIX timestamp of the last change."""
+    """What the user decided about a paper, field by field.
+
+    ``<field>_at`` is the UTC POSIX time of that field's last change (0.0: never changed); ``sent``
+    holds the fields whose current value a sync has delivered. The store hands out copies.
+    """
 
     read: bool = False
     starred: bool = False
-    changed: float = 0.0
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    read_at: float = 0.0
+    starred_at: float = 0.0
+    tags_at: float = 0.0
+    note_at: float = 0.0
+    sent: frozenset[str] = frozenset()
+
+    @property
+    def changed(self) -> float:
+        """The time of the latest change to any field."""
+        return max(self.read_at, self.starred_at, self.tags_at, self.note_at)
+
+    def changed_at(self, field_name: str) -> float:
+        return float(getattr(self, field_name + "_at"))
+
+    def change(self, paper_id: str, field_name: str) -> FieldChange:
+        """The field's current value as a change record."""
+        return FieldChange(
+            paper_id,
+            field_name,
+            getattr(self, field_name),
+            self.changed_at(field_name),
+            field_name in self.sent,
+        )
+
+    def take(self, change: FieldChange) -> None:
+        """Set one field to ``change``'s value, time and sent flag (the caller decided it is newer)."""
+        setattr(self, change.field, change.value)
+        setattr(self, change.field + "_at", change.changed_at)
+        self.sent = self.sent | {change.field} if change.sent else self.sent - {change.field}

@@ -2,8 +2,9 @@
 
 It holds two TinyDB files in the data dir, kept apart because one TinyDB write rewrites the whole file:
 
-* ``state.json``: what the user decided (read/starred per paper), small app settings and per-source
-  fingerprints. Small, written often.
+* ``state.json``: what the user decided per paper (read, starred, tags, note: each field with its own
+  change time and whether a sync sent it, see :class:`~reader_tui.model.FieldChange`), small app settings
+  and per-source fingerprints. Small, written often.
 * ``papers.json``: the paper cache, so papers stay after they leave their feed. Large (~18 MB at 10,000
   papers), written when feeds bring new papers. Each paper sits on a line of its own
   (``{"meta": {...}, "papers": {\n"id": {...},\n"id": {...}\n}}``, still one JSON document that TinyDB
@@ -19,8 +20,9 @@ file. The store answers every read from memory and writes behind: a change is in
 disk within a second, written by a daemon thread after a short debounce.
 
 Two processes may share the data dir. Every write happens under a file lock, re-reads the file if another
-process changed it, and merges: per paper the state with the newer ``changed`` time wins (likewise for
-settings and sources); the paper cache is a union, with :meth:`Paper.merge` for papers both sides hold.
+process changed it, and merges: per paper and per field the value with the later change time wins, so
+two processes that change different fields of one paper both keep their change (settings and sources: per
+key); the paper cache is a union, with :meth:`Paper.merge` for papers both sides hold.
 
 Damaged files are moved aside and the last good backup (``<name>.bak``, the version before the last write)
 is restored; the user is told in one line via :attr:`Store.messages`, never with a traceback.
@@ -52,7 +54,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from reader_tui import paths
-from reader_tui.model import Links, Paper, PaperState
+from reader_tui.model import STATE_FIELDS, FieldChange, Links, Paper, PaperState, check_field
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -531,8 +533,64 @@ _Stamped = tuple[Any, float]
 """A setting or source record in memory: (value, changed)."""
 
 
-def _stamp_of_state(state: PaperState) -> float:
-    return state.changed
+def _merge_state(ours: PaperState, theirs: PaperState) -> tuple[PaperState, bool]:
+    """Per field, the value with the later change time; and whether ``ours`` gave ``theirs`` anything.
+
+    A tie goes to ``theirs`` (the disk), so that two processes converge on one answer; at one change
+    time and value, a field delivered by a sync in either copy counts as sent.
+    """
+    merged = replace(theirs)
+    gave = False
+    for name in STATE_FIELDS:
+        at_ours, at_theirs = ours.changed_at(name), theirs.changed_at(name)
+        if at_ours > at_theirs:
+            merged.take(ours.change("", name))
+            gave = True
+        elif (
+            at_ours == at_theirs
+            and name in ours.sent
+            and name not in theirs.sent
+            and getattr(ours, name) == getattr(theirs, name)
+        ):
+            merged.sent = merged.sent | {name}
+            gave = True
+    return merged, gave
+
+
+def _merge_states(
+    mine: dict[str, PaperState], disk: dict[str, PaperState]
+) -> tuple[dict[str, PaperState], dict[str, PaperState], bool]:
+    """Merge two versions of the state table field by field (see :func:`_merge_state`).
+
+    Returns the merged table, the states that differ from ``mine`` (to be applied to memory), and whether
+    the disk lacks a field of ours (so the file must be written).
+    """
+    merged = dict(disk)
+    disk_lacks_ours = False
+    for paper_id, ours in mine.items():
+        theirs = disk.get(paper_id)
+        if theirs is None:
+            merged[paper_id] = ours
+            disk_lacks_ours = True
+        elif theirs != ours:
+            merged[paper_id], gave = _merge_state(ours, theirs)
+            disk_lacks_ours = disk_lacks_ours or gave
+    from_disk = {pid: state for pid, state in merged.items() if mine.get(pid) != state}
+    return merged, from_disk, disk_lacks_ours
+
+
+def _apply_states(table: dict[str, PaperState], incoming: dict[str, PaperState]) -> set[str]:
+    """Take states from disk into memory field by field, keeping fields changed here meanwhile."""
+    changed: set[str] = set()
+    for paper_id, state in incoming.items():
+        current = table.get(paper_id)
+        merged = state if current is None else _merge_state(current, state)[0]
+        if current is None or (
+            [getattr(merged, f) for f in STATE_FIELDS] != [getattr(current, f) for f in STATE_FIELDS]
+        ):
+            changed.add(paper_id)
+        table[paper_id] = merged
+    return changed
 
 
 def _stamp_of_record(record: _Stamped) -> float:
@@ -559,6 +617,33 @@ def _apply_newer(table: dict[str, _V], incoming: dict[str, _V], stamp: Callable[
     return applied
 
 
+def _decode_state(doc: dict[str, Any]) -> PaperState:
+    """A state record: ``{field: {"value", "at", "sent"}}``, or the one-time form before per-field
+    times, ``{"read", "starred", "changed"}`` (both fields then count as changed at ``changed``)."""
+    state = PaperState()
+    if "changed" in doc and not isinstance(doc.get("read"), dict):
+        at = float(doc["changed"] or 0.0)
+        state.read, state.starred = bool(doc.get("read")), bool(doc.get("starred"))
+        state.read_at = state.starred_at = at
+        return state
+    for name in STATE_FIELDS:
+        record = doc.get(name)
+        if isinstance(record, dict):
+            with contextlib.suppress(TypeError, ValueError):
+                value = record.get("value")
+                value = check_field(name, tuple(value) if name == "tags" and isinstance(value, list) else value)
+                state.take(FieldChange("", name, value, float(record["at"]), bool(record.get("sent"))))
+    return state
+
+
+def _encode_state(state: PaperState) -> dict[str, Any]:
+    return {
+        name: {"value": getattr(state, name), "at": state.changed_at(name), "sent": name in state.sent}
+        for name in STATE_FIELDS
+        if state.changed_at(name)
+    }
+
+
 class _StateTables:
     """The contents of ``state.json`` in memory."""
 
@@ -583,12 +668,8 @@ class _StateTables:
         states: dict[str, PaperState] = {}
         for paper_id, doc in (data.get("state") or {}).items():
             if isinstance(doc, dict):
-                with contextlib.suppress(TypeError, ValueError):
-                    states[paper_id] = PaperState(
-                        read=bool(doc.get("read")),
-                        starred=bool(doc.get("starred")),
-                        changed=float(doc.get("changed") or 0.0),
-                    )
+                with contextlib.suppress(TypeError, ValueError, AttributeError):
+                    states[paper_id] = _decode_state(doc)
         return cls(
             states,
             _decode_stamped(data.get("settings"), "value"),
@@ -597,10 +678,7 @@ class _StateTables:
 
     def encode(self) -> list[bytes]:
         body = {
-            "state": {
-                pid: {"read": s.read, "starred": s.starred, "changed": s.changed}
-                for pid, s in self.states.items()
-            },
+            "state": {pid: _encode_state(s) for pid, s in self.states.items()},
             "settings": {key: {"value": v, "changed": t} for key, (v, t) in self.settings.items()},
             "sources": {key: {"info": v, "changed": t} for key, (v, t) in self.sources.items()},
         }
@@ -855,45 +933,99 @@ class Store:
         with self._mem:
             return {pid: replace(s) for pid, s in self._tables.states.items()}
 
+    def set_field(self, paper_id: str, field: str, value: Any) -> PaperState:
+        """Change one field of a paper's state (see :data:`~reader_tui.model.STATE_FIELDS`); on disk within
+        a second. Setting the value it already has changes nothing, not even its time."""
+        value = check_field(field, value)
+        self._check_open()
+        with self._mem:
+            changed = self._change_state(paper_id, field, value)
+            current = self.state(paper_id)
+        if changed:
+            self._state_writer.schedule()
+        return current
+
     def set_read(self, paper_id: str, read: bool) -> PaperState:
-        return self._set_state(paper_id, read=read)
+        return self.set_field(paper_id, "read", read)
 
     def set_starred(self, paper_id: str, starred: bool) -> PaperState:
-        return self._set_state(paper_id, starred=starred)
+        return self.set_field(paper_id, "starred", starred)
 
     def set_read_many(self, paper_ids: Iterable[str], read: bool) -> int:
         """Mark many papers at once (``A`` in the app); one scheduled write. Returns how many changed."""
+        check_field("read", read)
         self._check_open()
         with self._mem:
-            changed = sum(1 for paper_id in paper_ids if self._change_state(paper_id, read=read))
+            changed = sum(1 for paper_id in paper_ids if self._change_state(paper_id, "read", read))
         if changed:
             self._state_writer.schedule()
         return changed
 
     def toggle_read(self, paper_id: str) -> PaperState:
         with self._mem:
-            return self._set_state(paper_id, read=not self.state(paper_id).read)
+            return self.set_field(paper_id, "read", not self.state(paper_id).read)
 
     def toggle_starred(self, paper_id: str) -> PaperState:
         with self._mem:
-            return self._set_state(paper_id, starred=not self.state(paper_id).starred)
+            return self.set_field(paper_id, "starred", not self.state(paper_id).starred)
 
-    def _set_state(self, paper_id: str, **change: bool) -> PaperState:
+    def pending_changes(self, limit: int | None = None) -> list[FieldChange]:
+        """Changes made on this machine (by any process) that no sync has delivered yet, oldest first."""
+        with self._mem:
+            changes = [
+                state.change(paper_id, name)
+                for paper_id, state in self._tables.states.items()
+                for name in STATE_FIELDS
+                if state.changed_at(name) and name not in state.sent
+            ]
+        changes.sort(key=lambda change: change.changed_at)
+        return changes if limit is None else changes[:limit]
+
+    def mark_sent(self, changes: Iterable[FieldChange]) -> None:
+        """Record that a sync delivered ``changes``; a field changed again since stays pending."""
+        self._check_open()
+        marked = False
+        with self._mem:
+            for change in changes:
+                state = self._tables.states.get(change.paper_id)
+                if (
+                    state is not None
+                    and change.field not in state.sent
+                    and state.changed_at(change.field) == change.changed_at
+                    and getattr(state, change.field) == change.value
+                ):
+                    self._tables.states[change.paper_id] = replace(state, sent=state.sent | {change.field})
+                    marked = True
+            if marked:
+                self._state_gen += 1
+        if marked:
+            self._state_writer.schedule()
+
+    def apply_remote(self, paper_id: str, field: str, value: Any, changed_at: float) -> bool:
+        """Take a value from a sync server if it is newer than this machine's; it counts as sent.
+
+        Returns whether it was applied (a local change at ``changed_at`` or later wins, sent or not).
+        """
+        value = check_field(field, value)
         self._check_open()
         with self._mem:
-            changed = self._change_state(paper_id, **change)
-            current = self.state(paper_id)
-        if changed:
-            self._state_writer.schedule()
-        return current
+            old = self._tables.states.get(paper_id) or PaperState()
+            if changed_at <= old.changed_at(field):
+                return False
+            new = replace(old)
+            new.take(FieldChange(paper_id, field, value, float(changed_at), sent=True))
+            self._tables.states[paper_id] = new
+            self._state_gen += 1
+        self._state_writer.schedule()
+        return True
 
-    def _change_state(self, paper_id: str, **change: bool) -> bool:
-        """Apply ``change`` in memory (caller holds ``_mem``); False if nothing changed, not even the time."""
+    def _change_state(self, paper_id: str, field: str, value: Any) -> bool:
+        """Set one field in memory (caller holds ``_mem``); False if it already had that value."""
         old = self._tables.states.get(paper_id) or PaperState()
-        new = replace(old, **change)
-        if (new.read, new.starred) == (old.read, old.starred):
+        if getattr(old, field) == value:
             return False
-        new.changed = self._stamp(old.changed)
+        new = replace(old)
+        new.take(FieldChange(paper_id, field, value, self._stamp(old.changed_at(field))))
         self._tables.states[paper_id] = new
         self._state_gen += 1
         return True
@@ -1002,7 +1134,7 @@ class Store:
         with f.locked():
             if f.changed_on_disk():
                 disk = _StateTables.decode(f.read_locked())
-                states, states_in, write1 = _merge_newer(mine.states, disk.states, _stamp_of_state)
+                states, states_in, write1 = _merge_states(mine.states, disk.states)
                 settings, settings_in, write2 = _merge_newer(mine.settings, disk.settings, _stamp_of_record)
                 sources, sources_in, write3 = _merge_newer(mine.sources, disk.sources, _stamp_of_record)
                 merged = _StateTables(states, settings, sources)
@@ -1013,7 +1145,7 @@ class Store:
             if need_write:
                 f.write_locked(merged.encode())
         with self._mem:
-            changed = _apply_newer(self._tables.states, states_in, _stamp_of_state)
+            changed = _apply_states(self._tables.states, states_in)
             _apply_newer(self._tables.settings, settings_in, _stamp_of_record)
             _apply_newer(self._tables.sources, sources_in, _stamp_of_record)
             self._state_saved_gen = gen

@@ -169,7 +169,7 @@ def test_state_changes_are_instant_and_on_disk_within_a_second(open_store: Calla
 
     start = time.monotonic()
     store.set_read("p7", True)
-    landed = wait_for(lambda: (disk_state(store.data_dir, "p7") or {}).get("read") is True, timeout=3)
+    landed = wait_for(lambda: (disk_state(store.data_dir, "p7") or {}).get("read", {}).get("value") is True, timeout=3)
     assert landed is not None and landed < 1.0, landed
 
 
@@ -214,10 +214,10 @@ def test_flush_and_close_write_at_once(data_dir: Path) -> None:
     time.sleep(0.2)
     assert disk_state(data_dir, "a") is None  # nothing written behind yet: the delay is a minute
     store.flush()
-    assert disk_state(data_dir, "a") == {"read": True, "starred": False, "changed": store.state("a").changed}
+    assert disk_state(data_dir, "a") == {"read": {"value": True, "at": store.state("a").read_at, "sent": False}}
     store.set_starred("b", True)
     store.close()
-    assert (disk_state(data_dir, "b") or {}).get("starred") is True
+    assert (disk_state(data_dir, "b") or {})["starred"]["value"] is True
     store.close()  # twice is fine
     with pytest.raises(RuntimeError):
         store.set_read("c", True)
@@ -235,7 +235,7 @@ def test_a_forgotten_close_still_saves_at_exit(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", script], check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
     )
-    assert (disk_state(tmp_path, "kept") or {}).get("starred") is True
+    assert (disk_state(tmp_path, "kept") or {})["starred"]["value"] is True
 
 
 def test_adding_many_papers_is_one_write(
@@ -462,8 +462,9 @@ def test_newer_change_wins(open_store: Callable[..., Store], older_flushes_first
     a.set_read("x", True)
     a.set_starred("only-a", True)
     time.sleep(0.01)
-    b.set_read("x", False)
-    b.set_starred("x", True)  # b's change to x is the newer one
+    b.set_read("x", True)
+    b.set_read("x", False)  # b's change to x's read is the newer one
+    b.set_starred("x", True)
     for store in (a, b) if older_flushes_first else (b, a):
         store.flush()
     a.flush()
