@@ -631,7 +631,9 @@ def _decode_state(doc: dict[str, Any]) -> PaperState:
         if isinstance(record, dict):
             with contextlib.suppress(TypeError, ValueError):
                 value = record.get("value")
-                value = check_field(name, tuple(value) if name == "tags" and isinstance(value, list) else value)
+                value = check_field(
+                    name, tuple(value) if name == "tags" and isinstance(value, list) else value
+                )
                 state.take(FieldChange("", name, value, float(record["at"]), bool(record.get("sent"))))
     return state
 

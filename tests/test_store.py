@@ -169,7 +169,9 @@ def test_state_changes_are_instant_and_on_disk_within_a_second(open_store: Calla
 
     start = time.monotonic()
     store.set_read("p7", True)
-    landed = wait_for(lambda: (disk_state(store.data_dir, "p7") or {}).get("read", {}).get("value") is True, timeout=3)
+    landed = wait_for(
+        lambda: (disk_state(store.data_dir, "p7") or {}).get("read", {}).get("value") is True, timeout=3
+    )
     assert landed is not None and landed < 1.0, landed
 
 
@@ -214,7 +216,9 @@ def test_flush_and_close_write_at_once(data_dir: Path) -> None:
     time.sleep(0.2)
     assert disk_state(data_dir, "a") is None  # nothing written behind yet: the delay is a minute
     store.flush()
-    assert disk_state(data_dir, "a") == {"read": {"value": True, "at": store.state("a").read_at, "sent": False}}
+    assert disk_state(data_dir, "a") == {
+        "read": {"value": True, "at": store.state("a").read_at, "sent": False}
+    }
     store.set_starred("b", True)
     store.close()
     assert (disk_state(data_dir, "b") or {})["starred"]["value"] is True

@@ -95,7 +95,9 @@ def test_pending_changes_oldest_first_and_mark_sent(open_store: Callable[..., St
 def test_apply_remote_newer_wins_and_counts_as_sent(open_store: Callable[..., Store]) -> None:
     store = open_store()
     local = store.set_starred("x", True)
-    assert not store.apply_remote("x", "starred", False, local.starred_at - 10)  # older: the local change wins
+    assert not store.apply_remote(
+        "x", "starred", False, local.starred_at - 10
+    )  # older: the local change wins
     assert store.state("x").starred is True
     assert store.apply_remote("x", "starred", False, local.starred_at + 10)
     assert store.apply_remote("y", "tags", ("ml",), 1000.0)
@@ -172,5 +174,7 @@ def test_two_real_processes_changing_different_fields_of_100_papers_lose_no_mark
         assert child.wait(timeout=60) == 0
     with Store(data_dir) as store:
         assert store.messages == []
-        lost = [f"p{i}" for i in range(100) if not (store.state(f"p{i}").read and store.state(f"p{i}").starred)]
+        lost = [
+            f"p{i}" for i in range(100) if not (store.state(f"p{i}").read and store.state(f"p{i}").starred)
+        ]
         assert lost == []
