@@ -1,0 +1,227 @@
+"""Measure relevance ranking: quality on real labelled feeds, and speed at 10,000 papers.
+
+Run from the repo root: ``.venv/bin/python bench/bench_rank.py [FEED_OR_DIR...] [--trials N] [--size N]``
+(default: every feed in ``tests/fixtures/feeds`` and, when present, ``/work/shared/fixtures/feeds``).
+
+Quality. The label is a paper's primary arXiv category, which the ranking never sees as a label. For
+every feed and every primary category with at least ``MIN_PAPERS`` papers (and under 90% of the feed,
+else there is nothing to tell apart), each trial stars ``STARS`` random papers of that category and
+ranks all the others; precision@k is the share of the top k whose primary category is the same. Three
+rankers are compared on the same trials:
+
+* ``random``: the category's share of the rest, which is what a random order scores on average;
+* ``overlap``: plain keyword overlap, the number of distinct words (same fields, same tokens, no
+  weights) a paper shares with the starred ones;
+* ``rank``: :class:`reader_tui.rank.RankIndex`, as the app and CLI use it.
+
+Because categories are among the terms the ranking uses (they are the user's own signal), the table
+also shows ``text``: the ranking with every paper's categories removed, i.e. from words and authors
+alone; it shows how much of the quality does not come from the category label itself.
+
+Speed. On ``bench/generate.py`` papers (``--size``, default 10,000): building the index (done once
+per library, in a worker), ranking every paper against a 5-star profile, and re-ranking after one
+more star (the profile changes by one paper; the index is kept), best of five runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import generate_papers  # noqa: E402
+
+from reader_tui.feeds import parse_feed  # noqa: E402
+from reader_tui.model import Paper  # noqa: E402
+from reader_tui.rank import Profile, RankIndex, _paper_terms  # noqa: E402
+
+MIN_PAPERS = 15
+STARS = 5
+DEFAULT_FEEDS = [ROOT / "tests" / "fixtures" / "feeds", Path("/work/shared/fixtures/feeds")]
+
+Ranker = Callable[[list[str]], list[str]]
+
+
+def load(paths: Sequence[Path]) -> dict[str, list[Paper]]:
+    feeds: dict[str, list[Paper]] = {}
+    seen: set[str] = set()
+    for path in paths:
+        files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
+        for file in files:
+            if file.name in seen:  # the same fixture copied into tests/ and /work/shared
+                continue
+            seen.add(file.name)
+            try:
+                result = parse_feed(file.read_bytes(), str(file))
+            except Exception as error:  # a bench reports and goes on
+                print(f"skip {file.name}: {error}", file=sys.stderr)
+                continue
+            feeds[file.name] = [p for p in result.papers if p.is_paper]
+    return feeds
+
+
+def categories_to_test(papers: list[Paper]) -> list[str]:
+    counts: dict[str, int] = defaultdict(int)
+    for paper in papers:
+        if paper.primary_category:
+            counts[paper.primary_category] += 1
+    return sorted(c for c, n in counts.items() if n >= MIN_PAPERS and n < 0.9 * len(papers))
+
+
+def rank_ranker(papers: list[Paper]) -> Ranker:
+    index = RankIndex(papers)
+
+    def ranked(starred: list[str]) -> list[str]:
+        return [r.paper_id for r in index.rank(index.profile(starred), top=20)]
+
+    return ranked
+
+
+def overlap_ranker(papers: list[Paper]) -> Ranker:
+    def words_of(paper: Paper) -> set[str]:
+        words, authors, categories = _paper_terms(paper)
+        return {t for t in words if " " not in t} | set(authors) | set(categories)
+
+    words = {p.id: words_of(p) for p in papers}
+    order = [p.id for p in papers]
+
+    def ranked(starred: list[str]) -> list[str]:
+        liked = set().union(*(words[s] for s in starred))
+        pool = [(-len(words[pid] & liked), i, pid) for i, pid in enumerate(order) if pid not in starred]
+        return [pid for _, _, pid in sorted(pool)[:20]]
+
+    return ranked
+
+
+def quality(
+    name: str, papers: list[Paper], trials: int
+) -> list[tuple[str, int, dict[str, tuple[float, float]]]]:
+    label = {p.id: p.primary_category for p in papers}
+    rng = random.Random(13)
+    rankers = {
+        "rank": rank_ranker(papers),
+        "text": rank_ranker([replace(p, categories=[]) for p in papers]),
+        "overlap": overlap_ranker(papers),
+    }
+    rows = []
+    for category in categories_to_test(papers):
+        members = [p.id for p in papers if label[p.id] == category]
+        scores: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for _ in range(trials):
+            starred = rng.sample(members, STARS)
+            share = (len(members) - STARS) / (len(papers) - STARS)
+            scores["random"].append((share, share))
+            for ranker_name, ranker in rankers.items():
+                top = ranker(starred)
+                hits = [label[pid] == category for pid in top]
+                scores[ranker_name].append((sum(hits[:10]) / 10, sum(hits[:20]) / 20))
+        rows.append(
+            (
+                category,
+                len(members),
+                {
+                    k: (statistics.fmean(a for a, _ in v), statistics.fmean(b for _, b in v))
+                    for k, v in scores.items()
+                },
+            )
+        )
+    return rows
+
+
+def report_quality(feeds: dict[str, list[Paper]], trials: int) -> None:
+    print(f"Quality: star {STARS} papers of one primary category, rank the rest; mean of {trials} trials.")
+    print(
+        "p@10 / p@20 for: random (category share), overlap (plain keyword overlap), rank,"
+        " text (rank with no categories)"
+    )
+    all_rank: list[float] = []
+    for name, papers in feeds.items():
+        rows = quality(name, papers, trials)
+        if not rows:
+            continue
+        print(f"\n{name} ({len(papers)} papers)")
+        print(f"  {'category':<14}{'n':>5}  {'random':>11}  {'overlap':>11}  {'rank':>11}  {'text':>11}")
+        for category, n, s in rows:
+            cells = "  ".join(f"{s[k][0]:.2f} / {s[k][1]:.2f}" for k in ("random", "overlap", "rank", "text"))
+            print(f"  {category:<14}{n:>5}  {cells}")
+        means = {
+            k: statistics.fmean(s[k][0] for _, _, s in rows) for k in ("random", "overlap", "rank", "text")
+        }
+        means20 = {
+            k: statistics.fmean(s[k][1] for _, _, s in rows) for k in ("random", "overlap", "rank", "text")
+        }
+        cells = "  ".join(f"{means[k]:.2f} / {means20[k]:.2f}" for k in ("random", "overlap", "rank", "text"))
+        print(f"  {'mean':<14}{'':>5}  {cells}")
+        all_rank.extend(s["rank"][0] for _, _, s in rows)
+    if all_rank:
+        print(f"\nrank p@10 averaged over all {len(all_rank)} categories: {statistics.fmean(all_rank):.2f}")
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times) * 1000
+
+
+def report_speed(size: int) -> None:
+    papers = generate_papers(size)
+    ids = [p.id for p in papers]
+    tracemalloc.start()
+    start = time.perf_counter()
+    index = RankIndex(papers)
+    build = (time.perf_counter() - start) * 1000
+    memory = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    rng = random.Random(5)
+    starred = rng.sample(ids, STARS)
+    profile = index.profile(starred)
+
+    def rank_and_explain(profile: Profile) -> None:
+        for ranked in index.rank(profile, top=20):
+            index.reasons(profile, ranked.paper_id)
+
+    rank_ms = best_of(5, lambda: rank_and_explain(index.profile(starred)))
+    extra = [pid for pid in rng.sample(ids, 10) if pid not in starred]
+
+    def one_more_star() -> None:
+        profile.add_star(extra[0])
+        rank_and_explain(profile)
+        profile.remove_star(extra[0])
+
+    star_ms = best_of(5, one_more_star)
+    print(f"\nSpeed at {size:,} generated papers ({len(index.vocabulary):,} terms kept):")
+    print(f"  build the index (once per library, in a worker): {build:8.0f} ms, {memory:.1f} MB")
+    print(f"  rank every paper, 5 stars (profile, scores, top 20 reasons)   : {rank_ms:6.0f} ms")
+    print(f"  re-rank after one more star (index kept):                      {star_ms:6.0f} ms")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("feeds", nargs="*", type=Path)
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--no-speed", action="store_true")
+    args = parser.parse_args(argv)
+    paths = args.feeds or [p for p in DEFAULT_FEEDS if p.exists()]
+    report_quality(load(paths), args.trials)
+    if not args.no_speed:
+        report_speed(args.size)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

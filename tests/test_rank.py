@@ -1,0 +1,240 @@
+"""Relevance ranking: terms, scores, the profile's updates, "more like this" and the reasons shown."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reader_tui.feeds import parse_feed
+from reader_tui.model import Paper
+from reader_tui.rank import RankIndex, tokens
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+
+
+def paper(
+    pid: str, title: str, summary: str, authors: list[str] | None = None, cats: list[str] | None = None
+) -> Paper:
+    return Paper(
+        id=pid, title=title, summary_html=f"<p>{summary}</p>", authors=authors or [], categories=cats or []
+    )
+
+
+LIBRARY = [
+    paper(
+        "llm1",
+        "Speculative decoding with a small draft model",
+        "We speed up LLM inference by speculative decoding; the KV cache of the draft is reused.",
+        ["Tri Dao", "Anna Smith"],
+        ["cs.CL", "cs.LG"],
+    ),
+    paper(
+        "llm2",
+        "KV cache compression for long-context LLM inference",
+        "Compressing the KV cache makes long-context inference cheaper; speculative decoding benefits too.",
+        ["Tri Dao"],
+        ["cs.CL"],
+    ),
+    paper(
+        "llm3",
+        "Faster speculative decoding via tree attention",
+        "Tree attention verifies many speculative drafts at once and shrinks the KV cache traffic.",
+        ["Tri Dao", "Wei Zhang"],
+        ["cs.CL"],
+    ),
+    paper(
+        "llm4",
+        "Paged KV cache for serving LLM inference",
+        "A paged KV cache lets a server batch long-context requests during inference.",
+        ["Ion Stoica"],
+        ["cs.DC", "cs.CL"],
+    ),
+    paper(
+        "bio1",
+        "Protein structure prediction from sequence",
+        "Protein folding from amino acid sequence with structure modules and multiple sequence alignments.",
+        ["Jürgen Müller"],
+        ["q-bio.BM"],
+    ),
+    paper(
+        "bio2",
+        "Protein design with diffusion over structure",
+        "Diffusion generates protein backbone structure; sequence design follows the structure.",
+        ["Jürgen Müller", "Li Wang"],
+        ["q-bio.BM"],
+    ),
+    paper(
+        "bio3",
+        "Predicting protein sequence fitness",
+        "Protein language models score sequence variants; structure helps fitness prediction.",
+        ["Li Wang"],
+        ["q-bio.QM"],
+    ),
+    paper(
+        "geo1",
+        "Glacier retreat measured from satellite images",
+        "Satellite images of glaciers over thirty years show retreat; glacier mass loss accelerates.",
+        ["Olga Petrova"],
+        ["physics.ao-ph"],
+    ),
+    paper(
+        "geo2",
+        "Sea ice thickness from satellite altimetry",
+        "Satellite altimetry measures sea ice thickness; glacier and ice sheet data agree.",
+        ["Olga Petrova"],
+        ["physics.ao-ph"],
+    ),
+]
+
+
+def order(index: RankIndex, starred: list[str]) -> list[str]:
+    return [ranked.paper_id for ranked in index.rank(index.profile(starred))]
+
+
+def test_tokens_fold_case_and_accents_drop_function_words_and_pair_neighbours() -> None:
+    terms = tokens("The Models of Müller: KV-cache compression for LLMs in 2024")
+    assert "model" in terms  # plural cut, case folded
+    assert "muller" in terms  # accents folded like the query language
+    assert "kv cache" in terms and "cache compression" in terms  # neighbouring words pair up
+    assert "llm" in terms
+    assert not {"the", "of", "for", "in", "2024"} & set(terms)
+    assert "model muller" not in terms  # "of" breaks the pair
+
+
+def test_tokens_split_cjk_into_character_pairs_without_a_dictionary() -> None:
+    terms = tokens("基于大模型的智能体")
+    assert "模型" in terms and "智能" in terms and "能体" in terms
+    assert set(tokens("智能体 agent")) == {"agent", "智能", "能体"}
+    assert tokens("单") == []  # one character alone is no term
+
+
+def test_starred_topic_ranks_first_and_profile_papers_are_not_results() -> None:
+    index = RankIndex(LIBRARY)
+    ranked = order(index, ["llm1", "llm2"])
+    assert "llm1" not in ranked and "llm2" not in ranked
+    assert set(ranked[:2]) == {"llm3", "llm4"}
+    assert ranked.index("llm3") < ranked.index("bio1")
+
+
+def test_read_papers_count_weakly_and_are_not_results() -> None:
+    index = RankIndex(LIBRARY)
+    ranked = index.rank(index.profile(["bio1"], read=["geo1"]))
+    ids = [r.paper_id for r in ranked]
+    assert "geo1" not in ids
+    scores = {r.paper_id: r.score for r in ranked}
+    assert scores["bio2"] > scores["geo2"] > 0  # a star outweighs a read paper, but the read one counts
+    assert scores["geo2"] > scores["llm3"]
+
+
+def test_reasons_name_shared_phrases_authors_and_categories() -> None:
+    index = RankIndex(LIBRARY)
+    profile = index.profile(["llm1", "llm2"])
+    reason = index.reasons(profile, "llm3")
+    assert reason.startswith("shares: ")
+    assert "speculative" in reason or "kv cache" in reason
+    assert "author: Tri Dao" in reason
+    assert "cat: cs.CL" in reason
+    # A phrase and its own words are not both listed.
+    shown = reason.split(" · ")[0].removeprefix("shares: ").split(", ")
+    for phrase in shown:
+        for word in phrase.split(" "):
+            assert word == phrase or word not in shown
+
+
+def test_reasons_keep_the_authors_own_spelling() -> None:
+    index = RankIndex(LIBRARY)
+    assert "author: Jürgen Müller" in index.reasons(index.profile(["bio1"]), "bio2")
+
+
+def test_nothing_in_common_scores_zero_with_no_reason_and_keeps_the_given_order() -> None:
+    index = RankIndex(LIBRARY)
+    profile = index.profile(["geo1"])
+    assert index.reasons(profile, "llm1") == ""
+    candidates = ["llm4", "llm1", "bio3", "geo2"]
+    ranked = index.rank(profile, candidates)
+    assert ranked[0].paper_id == "geo2"
+    assert [r.paper_id for r in ranked[1:]] == ["llm4", "llm1", "bio3"]  # ties keep the candidates' order
+    assert all(r.score == 0 for r in ranked[1:])
+
+
+def test_empty_profile_keeps_date_order_and_is_falsy() -> None:
+    index = RankIndex(LIBRARY)
+    profile = index.profile()
+    assert not profile
+    ids = [p.id for p in LIBRARY]
+    assert [r.paper_id for r in index.rank(profile, ids)] == ids
+
+
+def test_a_new_star_updates_the_ranking_and_unstarring_restores_it() -> None:
+    index = RankIndex(LIBRARY)
+    profile = index.profile(["geo1"])
+    before = index.rank(profile)
+    profile.add_star("bio1")
+    after = [r.paper_id for r in index.rank(profile)]
+    assert "bio1" not in after and after.index("bio2") < after.index("llm1")
+    profile.remove_star("bio1")
+    again = index.rank(profile)
+    assert [r.paper_id for r in again] == [r.paper_id for r in before]
+    assert [r.score for r in again] == pytest.approx([r.score for r in before], abs=1e-6)
+
+
+def test_more_like_this_excludes_the_paper_itself_and_unknown_ids() -> None:
+    index = RankIndex(LIBRARY)
+    similar = index.similar("bio2", top=3)
+    assert similar and "bio2" not in [r.paper_id for r in similar]
+    assert {r.paper_id for r in similar[:2]} == {"bio1", "bio3"}
+    assert all(r.score > 0 for r in similar)
+    assert index.similar("nope") == []
+    assert index.profile(["nope"]).starred == set()
+
+
+def test_papers_missing_from_the_index_score_zero() -> None:
+    index = RankIndex(LIBRARY[:5])
+    ranked = index.rank(index.profile(["llm1"]), ["bio1", "late-arrival", "llm2"])
+    assert ranked[0].paper_id == "llm2"
+    assert {r.paper_id: r.score for r in ranked}["late-arrival"] == 0
+
+
+def test_odd_papers_do_not_break_the_index() -> None:
+    odd = [
+        Paper(id="empty", title=""),
+        paper("huge", "x" * 5000, "word " * 50_000, ["A. Author"] * 5000, ["cs.LG"] * 50),
+        paper("markup", "[/bold] <script>x</script>", "<b>Trans</b>former \x1b[2J"),
+        paper("dup", "a", "b"),
+        paper("dup", "again", "the same id twice"),
+    ]
+    index = RankIndex([*LIBRARY, *odd])
+    assert len(index) == len(LIBRARY) + 4
+    assert index.rank(index.profile(["empty"])) and index.similar("empty") == []
+    assert RankIndex([]).rank(RankIndex([]).profile()) == []
+
+
+def _precision_at_10(papers: list[Paper], category: str, seed: int) -> float:
+    index = RankIndex(papers)
+    members = [p.id for p in papers if p.primary_category == category]
+    starred = random.Random(seed).sample(members, 5)
+    top = index.rank(index.profile(starred), top=10)
+    labels = {p.id: p.primary_category for p in papers}
+    return sum(labels[r.paper_id] == category for r in top) / 10
+
+
+def test_on_a_real_arxiv_day_five_stars_find_their_field_even_from_words_alone() -> None:
+    """The legacy cs feed (444 papers): 5 starred cs.CV papers bring cs.CV papers to the top; with every
+    category removed the words alone still do far better than the category's 14% share."""
+    feed = parse_feed((FIXTURES / "arxiv-rss-legacy-rdf-cs-2021-11-02.xml").read_bytes(), "legacy")
+    papers = feed.papers
+    assert sum(_precision_at_10(papers, "cs.CV", seed) for seed in range(3)) / 3 >= 0.9
+    words_only = [replace(p, categories=[]) for p in papers]
+    labelled = {p.id: p for p in papers}
+
+    index = RankIndex(words_only)
+    hits = 0.0
+    for seed in range(3):
+        members = [p.id for p in papers if p.primary_category == "cs.CV"]
+        starred = random.Random(seed).sample(members, 5)
+        top = index.rank(index.profile(starred), top=10)
+        hits += sum(labelled[r.paper_id].primary_category == "cs.CV" for r in top) / 10
+    assert hits / 3 >= 0.5
