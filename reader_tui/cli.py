@@ -21,6 +21,7 @@ from reader_tui.safety import clean_line
 if TYPE_CHECKING:
     from reader_tui.library import SourceReport
     from reader_tui.model import Paper
+    from reader_tui.relevance import Ranking, Relevance, Scored
     from reader_tui.store import Store
     from reader_tui.subscriptions import Subscription
 
@@ -35,6 +36,9 @@ SUBCOMMANDS = (
     "refresh",
     "import-opml",
     "export-opml",
+    "similar",
+    "digest",
+    "view",
 )
 DEBUG_ENV = "READER_TUI_DEBUG"
 """Set to show the traceback of an unexpected error instead of its one-line summary."""
@@ -86,11 +90,27 @@ def _ingest_or_fail(store: Store, sources: Sequence[str]) -> list[str]:
     return [report.key for report in reports if not report.error]
 
 
-def _select(store: Store, feeds: Sequence[str], query_text: str | None) -> list[Paper]:
+def _view_query(store: Store, view_name: str | None, query_text: str | None) -> str | None:
+    """``--query`` narrowed by a saved view's query (both must match)."""
+    if not view_name:
+        return query_text
+    from reader_tui.views import ViewError, find_view
+
+    try:
+        view = find_view(store, view_name)
+    except ViewError as error:
+        raise CommandError(str(error)) from None
+    return f"({view.query}) ({query_text})" if query_text else view.query
+
+
+def _select(
+    store: Store, feeds: Sequence[str], query_text: str | None, view_name: str | None = None
+) -> list[Paper]:
     from reader_tui.library import newest_first, papers_from
     from reader_tui.query import MatchContext, QueryError, SearchIndex, parse_query
     from reader_tui.refresh import new_ids
 
+    query_text = _view_query(store, view_name, query_text)
     if query_text:  # a bad query fails before any feed is read
         try:
             query = parse_query(query_text)
@@ -107,9 +127,38 @@ def _select(store: Store, feeds: Sequence[str], query_text: str | None) -> list[
 # --------------------------------------------------------------------------- papers
 
 
+def _relevance(store: Store, papers: Sequence[Paper]) -> tuple[Relevance, Ranking]:
+    from reader_tui.relevance import Relevance
+
+    states = store.states()
+    # The whole library is indexed, not just the papers to rank: word weights need its breadth
+    # (in a view of 20 papers every word is rare).
+    relevance = Relevance.build(store.papers(), states, store)
+    ranking = relevance.order(papers, states)
+    if not ranking.ranked:
+        _warn("nothing is starred yet, so papers stay newest first (star some: reader-tui mark ID --star)")
+    return relevance, ranking
+
+
+def _scored_line(store: Store, scored: Scored) -> str:
+    state = store.state(scored.paper.id)
+    marks = ("N" if not state.read else " ") + ("*" if state.starred else " ")
+    score = f"{scored.score:.3f}" if scored.score is not None else "  -  "
+    line = f"{marks} {score}  {clean_line(scored.paper.id):<16}  {clean_line(scored.paper.title)}"
+    return f"{line}  [{clean_line(scored.reasons)}]" if scored.reasons else line
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     with _open_store() as store:
-        papers = _select(store, args.feeds, args.query)
+        papers = _select(store, args.feeds, args.query, args.view)
+        if args.sort == "relevance":
+            relevance, ranking = _relevance(store, papers)
+            shown = [relevance.explain(scored) for scored in ranking.papers]
+            if args.json:
+                print(json.dumps([scored.to_dict() for scored in shown], ensure_ascii=False, indent=2))
+            elif shown:
+                print("\n".join(_scored_line(store, scored) for scored in shown))
+            return 0
         if args.json:
             print(json.dumps([paper.to_dict() for paper in papers], ensure_ascii=False, indent=2))
             return 0
@@ -121,6 +170,102 @@ def _cmd_list(args: argparse.Namespace) -> int:
             lines.append(f"{marks} {date}  {clean_line(paper.id):<16}  {clean_line(paper.title)}")
         if lines:
             print("\n".join(lines))
+    return 0
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    from reader_tui.relevance import Relevance
+
+    with _open_store() as store:
+        paper = store.get(args.id)
+        if paper is None:
+            raise CommandError(f"no paper with id {clean_line(args.id)!r} in the library")
+        relevance = Relevance.build(store.papers(), {}, store, always=True)
+        similar = relevance.similar(paper.id, top=args.top)
+        if args.json:
+            print(json.dumps([scored.to_dict() for scored in similar], ensure_ascii=False, indent=2))
+        elif similar:
+            print("\n".join(_scored_line(store, scored) for scored in similar))
+        else:
+            _warn(f"nothing in the library is like {clean_line(args.id)!r}")
+    return 0
+
+
+def _digest_markdown(shown: list[Scored], total: int, ranked: bool, now: datetime) -> str:
+    from reader_tui.cite import markdown
+
+    order = "best first" if ranked else "newest first: nothing is starred yet"
+    lines = [f"# Papers new since the last digest, {now.astimezone():%Y-%m-%d %H:%M}", ""]
+    if not shown:
+        return "\n".join([*lines, "Nothing new.", ""])
+    lines += [f"{len(shown)} of {total} new papers, {order}.", ""]
+    for number, scored in enumerate(shown, 1):
+        lines.append(f"{number}. {markdown(scored.paper)}")
+        if scored.reasons:
+            lines.append(f"   {_md_plain(scored.reasons)}")
+    return "\n".join([*lines, ""])
+
+
+def _md_plain(text: str) -> str:
+    """Text shown as itself in Markdown: every punctuation mark Markdown or HTML could act on escaped."""
+    escaped = "".join(f"\\{c}" if c in "\\`*_{}[]()<>#+-.!|&~" else c for c in clean_line(text))
+    return f"*{escaped}*"
+
+
+def _cmd_digest(args: argparse.Namespace) -> int:
+    from reader_tui.relevance import digest_candidates
+
+    now = datetime.now(UTC)
+    with _open_store() as store:
+        papers = _select(store, [], None, args.view)
+        from reader_tui.refresh import new_ids
+
+        fresh, record = digest_candidates(papers, store, now, new_ids(store))
+        states = store.states()
+        fresh = [p for p in fresh if not (states.get(p.id) and states[p.id].read)]
+        relevance, ranking = _relevance(store, fresh)
+        shown = [relevance.explain(scored) for scored in ranking.papers[: args.top]]
+        if args.format == "json":
+            text = json.dumps([scored.to_dict() for scored in shown], ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = _digest_markdown(shown, len(ranking.papers), ranking.ranked, now)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        if not args.dry_run:
+            from reader_tui.relevance import DIGEST_SETTING
+
+            store.set_setting(DIGEST_SETTING, record)
+    return 0
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    from reader_tui.views import ViewError, add_view, remove_view, unread_counts, views
+
+    with _open_store() as store:
+        try:
+            if args.action == "add":
+                view = add_view(store, args.name, args.query)
+                print(f"saved view {clean_line(view.name)!r}: {clean_line(view.query)}")
+            elif args.action == "remove":
+                view = remove_view(store, args.name)
+                print(f"removed view {clean_line(view.name)!r}")
+            else:
+                from reader_tui.refresh import new_ids
+
+                saved = views(store)
+                counts = unread_counts(store, store.papers(), new_ids=frozenset(new_ids(store)))
+                if args.json:
+                    rows = [{"name": v.name, "query": v.query, "unread": counts[v.name]} for v in saved]
+                    print(json.dumps(rows, ensure_ascii=False, indent=2))
+                elif not saved:
+                    _warn("no views yet: reader-tui view add NAME QUERY")
+                else:
+                    width = max(len(v.name) for v in saved)
+                    for v in saved:
+                        name, query = clean_line(v.name), clean_line(v.query)
+                        print(f"{name:<{width}}  {counts[v.name]:>6} unread  {query}")
+        except ViewError as error:
+            raise CommandError(str(error)) from None
     return 0
 
 
@@ -381,6 +526,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("give a number from 1 to 100000")
+    return value
+
+
 def _command_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reader-tui", description="Headless reader-tui commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -389,7 +544,40 @@ def _command_parser() -> argparse.ArgumentParser:
     p_list.add_argument("feeds", nargs="*", metavar="FEED", help="feed files or URLs (default: the library)")
     p_list.add_argument("--query", "-q", help="filter with the query language")
     p_list.add_argument("--json", action="store_true", help="print a JSON list of paper objects")
+    p_list.add_argument(
+        "--sort",
+        choices=("date", "relevance"),
+        default="date",
+        help="relevance: like your starred papers first, with score and reasons (starred ones left out)",
+    )
+    p_list.add_argument("--view", metavar="NAME", help="only the papers of a saved view")
     p_list.set_defaults(run=_cmd_list)
+
+    p_similar = sub.add_parser("similar", help="the papers most like one paper, with reasons")
+    p_similar.add_argument("id")
+    p_similar.add_argument("--top", type=_count, default=20, metavar="N", help="how many (default 20)")
+    p_similar.add_argument("--json", action="store_true", help="print a JSON list with score and reasons")
+    p_similar.set_defaults(run=_cmd_similar)
+
+    p_digest = sub.add_parser("digest", help="papers new since the last digest, best first, with reasons")
+    p_digest.add_argument("--view", metavar="NAME", help="only the papers of a saved view")
+    p_digest.add_argument("--top", type=_count, default=20, metavar="N", help="how many (default 20)")
+    p_digest.add_argument("--format", "-f", choices=("markdown", "json"), default="markdown")
+    p_digest.add_argument(
+        "--dry-run", action="store_true", help="print it but do not remember it (the next digest repeats it)"
+    )
+    p_digest.set_defaults(run=_cmd_digest)
+
+    p_view = sub.add_parser("view", help="saved searches: view add NAME QUERY | view list | view remove NAME")
+    view_sub = p_view.add_subparsers(dest="action", required=True)
+    p_view_add = view_sub.add_parser("add", help="save a query under a name (replaces that name's query)")
+    p_view_add.add_argument("name", metavar="NAME")
+    p_view_add.add_argument("query", metavar="QUERY")
+    p_view_list = view_sub.add_parser("list", help="each view with its unread count")
+    p_view_list.add_argument("--json", action="store_true")
+    p_view_remove = view_sub.add_parser("remove", help="forget a view")
+    p_view_remove.add_argument("name", metavar="NAME")
+    p_view.set_defaults(run=_cmd_view)
 
     p_show = sub.add_parser("show", help="print one paper")
     p_show.add_argument("id")

@@ -58,8 +58,9 @@ MAX_TERMS = 100
 has ~150 that occur in two papers or more) and each one costs time on every ranking."""
 REASON_WORDS = 3
 """Shared words or phrases shown in a reason."""
-REASON_SHARE = 0.04
-"""A term is a reason only if it gives at least this share of the paper's score."""
+REASON_SHARE = 0.08
+"""A term is a reason only if it gives at least this share of what its kind (words, authors or
+categories) adds to the paper's score."""
 BLOCKS = {"words": 0.75, "authors": 0.1, "categories": 0.15}
 """Words, authors and categories are each scaled to a vector of length ``sqrt(share)``, so the
 similarity of two papers is the shares' weighted sum of their word, author and category cosines: a
@@ -401,25 +402,35 @@ class RankIndex:
             ),
             reverse=True,
         )
-        total = sum(value for value, _ in contributions)
-        if total <= 0:
+        if not contributions:
             return ""
+        # Each kind against its own total: one shared category can outweigh every word, and the words
+        # that carry the rest still deserve naming.
+        totals: dict[str, float] = {}
+        for value, number in contributions:
+            kind = self.vocabulary[number][:3]
+            totals[kind] = totals.get(kind, 0.0) + value
         words: list[str] = []
         authors: list[str] = []
         categories: list[str] = []
         for value, number in contributions:
-            if value < total * REASON_SHARE:
-                break
             term = self.vocabulary[number]
+            if value < totals[term[:3]] * REASON_SHARE:
+                continue
             if term.startswith(_AUTHOR):
                 if len(authors) < 2:
                     authors.append(self._display.get(number, term[len(_AUTHOR) :]))
             elif term.startswith(_CATEGORY):
                 if len(categories) < 2:
                     categories.append(self._display.get(number, term[len(_CATEGORY) :]))
-            elif len(words) < REASON_WORDS and not any(term in shown.split(" ") for shown in words):
-                parts_of_pair = term.split(" ")
-                words = [shown for shown in words if shown not in parts_of_pair]
+            elif len(words) < REASON_WORDS:
+                # A pair replaces its own word shown before; otherwise a term repeating a shown word
+                # ("language model" after "natural language") says nothing new.
+                parts = term.split(" ")
+                if any(shown in parts for shown in words):
+                    words = [shown for shown in words if shown not in parts]
+                elif any(part in shown.split(" ") for shown in words for part in parts):
+                    continue
                 words.append(term)
         parts = []
         if words:
