@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from .model import Paper
+from .model import Paper, PaperState
 from .safety import UnsafeURLError, check_url, clean_line
 
 FORMATS: tuple[str, ...] = ("bibtex", "ris", "markdown", "plain", "json")
@@ -365,7 +365,7 @@ def _bib_author(name: _Name) -> str:
     return f"{{{value}}}" if value.count(",") > 2 else value
 
 
-def bibtex(paper: Paper, key: str | None = None) -> str:
+def bibtex(paper: Paper, key: str | None = None, state: PaperState | None = None) -> str:
     """One entry in arXiv's exact layout (no trailing newline), keyed ``key`` or :func:`bibtex_key`.
 
     arXiv papers are ``@misc`` with eprint/archivePrefix/primaryClass; bioRxiv/medRxiv papers are
@@ -398,6 +398,12 @@ def bibtex(paper: Paper, key: str | None = None) -> str:
             lines.append(f"      doi={{https://doi.org/{journal_doi}}},")
     elif doi := _doi(paper):
         lines.append(f"      doi={{{doi}}},")
+    if state is not None and state.tags:
+        tags = ", ".join(filter(None, (_bib_value(tag).replace(",", " ") for tag in state.tags)))
+        if tags:
+            lines.append(f"      keywords={{{tags}}},")
+    if state is not None and (note := _bib_value(state.note)):
+        lines.append(f"      note={{{note}}},")
     url = _abs_url(paper)
     if url:
         lines.append(f"      url={{{_bib_url(url)}}}, ")
@@ -532,7 +538,7 @@ def _ris_name(name: _Name) -> str:
     return f"{text}, {name.suffix}" if name.suffix else text
 
 
-def ris(paper: Paper) -> str:
+def ris(paper: Paper, state: PaperState | None = None) -> str:
     """One RIS record, ending with ``ER  - ``. arXiv preprints are ``GEN`` with publisher arXiv
     (RIS has no preprint type); bioRxiv/medRxiv papers are ``JOUR`` with the server as journal.
     """
@@ -555,6 +561,10 @@ def ris(paper: Paper) -> str:
         lines.append(("UR", url))
     if arxiv_id:
         lines.append(("N1", f"arXiv:{arxiv_id}"))
+    if state is not None:
+        lines.extend(("KW", tag) for tag in state.tags if clean_line(tag))
+        if clean_line(state.note):
+            lines.append(("N1", state.note))
     lines.append(("ER", ""))
     return "\n".join(f"{tag}  - {clean_line(value)}" if value else f"{tag}  - " for tag, value in lines)
 
@@ -563,27 +573,43 @@ def ris(paper: Paper) -> str:
 # Batches
 
 
-def export(papers: Sequence[Paper], fmt: str) -> str:
+def export(papers: Sequence[Paper], fmt: str, states: Mapping[str, PaperState] | None = None) -> str:
     """All ``papers`` in one format, in the given order, ending with a newline (empty if no papers).
 
     BibTeX keys are unique across the batch (see :func:`bibtex_keys`); Markdown is a bullet list;
-    JSON is the list of :meth:`Paper.to_dict`. Same input, same bytes.
+    JSON is the list of :meth:`Paper.to_dict`. Same input, same bytes. With ``states``, the user's
+    tags and note go along: BibTeX ``keywords`` and ``note``, RIS ``KW`` and ``N1``, JSON ``tags`` and
+    ``note``.
     """
+    with_state = states
+    states = states or {}
     name = fmt.strip().lower()
     if name not in FORMATS:
         raise CiteError(f"unknown citation format {fmt!r} (known: {', '.join(FORMATS)})")
     if name == "json":
         import json
 
-        return json.dumps([p.to_dict() for p in papers], ensure_ascii=False, indent=2) + "\n"
+        return json.dumps([_with_state(p, with_state) for p in papers], ensure_ascii=False, indent=2) + "\n"
     if not papers:
         return ""
     if name == "bibtex":
-        blocks = [bibtex(p, key) for p, key in zip(papers, bibtex_keys(papers), strict=True)]
+        blocks = [
+            bibtex(p, key, states.get(p.id)) for p, key in zip(papers, bibtex_keys(papers), strict=True)
+        ]
     elif name == "ris":
-        blocks = [ris(p) for p in papers]
+        blocks = [ris(p, states.get(p.id)) for p in papers]
     elif name == "markdown":
         return "".join(f"* {markdown(p)}\n" for p in papers)
     else:
         blocks = [plain(p) for p in papers]
     return "\n\n".join(blocks) + "\n"
+
+
+def _with_state(paper: Paper, states: Mapping[str, PaperState] | None) -> dict[str, object]:
+    """:meth:`Paper.to_dict`, plus the user's ``tags`` and ``note`` when states were given."""
+    data = paper.to_dict()
+    if states is not None:
+        state = states.get(paper.id) or PaperState()
+        data["tags"] = list(state.tags)
+        data["note"] = state.note
+    return data

@@ -107,7 +107,7 @@ def _select(
     store: Store, feeds: Sequence[str], query_text: str | None, view_name: str | None = None
 ) -> list[Paper]:
     from reader_tui.library import newest_first, papers_from
-    from reader_tui.query import MatchContext, QueryError, SearchIndex, parse_query
+    from reader_tui.query import MatchContext, QueryError, SearchIndex, notes_of, parse_query
     from reader_tui.refresh import new_ids
 
     query_text = _view_query(store, view_name, query_text)
@@ -119,7 +119,12 @@ def _select(
     papers = papers_from(store, _ingest_or_fail(store, feeds)) if feeds else store.papers()
     papers = newest_first(papers)
     if query_text:
-        context = MatchContext(now=datetime.now(UTC), state_of=store.state, new_ids=new_ids(store))
+        context = MatchContext(
+            now=datetime.now(UTC),
+            state_of=store.state,
+            new_ids=new_ids(store),
+            notes=notes_of(store.states()),
+        )
         papers = SearchIndex().filter(query, papers, context)
     return papers
 
@@ -298,6 +303,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
         if paper.feeds:
             lines.append(f"feeds: {clean_line(', '.join(paper.feeds))}")
         lines.append(f"state: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}")
+        if state.tags:
+            lines.append(f"tags: {clean_line(', '.join(state.tags))}")
+        if state.note:
+            lines += ["note:", *(f"    {clean_line(line)}" for line in state.note.splitlines())]
         lines.append("")
         lines.append(summary_markdown(paper.summary_html, paper.first_link))
         print("\n".join(lines))
@@ -305,6 +314,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_mark(args: argparse.Namespace) -> int:
+    from reader_tui.annotations import clean_tags
+
     with _open_store() as store:
         if store.get(args.id) is None:
             raise CommandError(f"no paper with id {clean_line(args.id)!r} in the library")
@@ -312,9 +323,17 @@ def _cmd_mark(args: argparse.Namespace) -> int:
             store.set_read(args.id, args.read)
         if args.starred is not None:
             store.set_starred(args.id, args.starred)
+        if args.tags or args.untags:
+            dropped = {tag.casefold() for tag in clean_tags(args.untags or [])}
+            tags = [t for t in store.state(args.id).tags if t.casefold() not in dropped]
+            store.set_field(args.id, "tags", clean_tags([*tags, *(args.tags or [])]))
+        if args.note is not None:
+            store.set_field(args.id, "note", args.note)
         state = store.state(args.id)
+    shown_tags = f", tags: {clean_line(', '.join(state.tags))}" if state.tags else ""
     print(
         f"{clean_line(args.id)}: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}"
+        f"{shown_tags}{', has a note' if state.note else ''}"
     )
     return 0
 
@@ -338,8 +357,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     with _open_store() as store:
         papers = _select(store, args.feeds, args.query)
+        states = store.states()
     try:
-        text = export(papers, args.format)
+        text = export(papers, args.format, states)
     except CiteError as error:
         raise CommandError(str(error)) from None
     _write_output(args.output, text, f"{len(papers)} papers")
@@ -591,6 +611,9 @@ def _command_parser() -> argparse.ArgumentParser:
     star = p_mark.add_mutually_exclusive_group()
     star.add_argument("--star", dest="starred", action="store_true", default=None)
     star.add_argument("--unstar", dest="starred", action="store_false")
+    p_mark.add_argument("--tag", dest="tags", action="append", metavar="TAG", help="add a tag (repeatable)")
+    p_mark.add_argument("--untag", dest="untags", action="append", metavar="TAG", help="remove a tag")
+    p_mark.add_argument("--note", metavar="TEXT", help="set the paper's note (Markdown; '' removes it)")
     p_mark.set_defaults(run=_cmd_mark)
 
     p_export = sub.add_parser("export", help="write citations for the selected papers")
@@ -690,8 +713,13 @@ def _run(args_list: list[str]) -> int:
         args = _parse(_command_parser(), _glue_queries(args_list))
         if isinstance(args, int):
             return args
-        if args.command == "mark" and args.read is None and args.starred is None:
-            print("reader-tui mark: give --read, --unread, --star or --unstar", file=sys.stderr)
+        if args.command == "mark" and all(
+            value is None for value in (args.read, args.starred, args.tags, args.untags, args.note)
+        ):
+            print(
+                "reader-tui mark: give --read, --unread, --star, --unstar, --tag, --untag or --note",
+                file=sys.stderr,
+            )
             return 2
         return int(args.run(args))
     if args_list and _looks_like_a_command(args_list[0]):

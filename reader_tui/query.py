@@ -13,6 +13,9 @@ The language (documented here because the help screen and the CLI ``--query`` po
     feed:ftxj               substring of any feed the paper was seen in
     id:2604.1               substring of the paper's id or arXiv id
     is:unread is:read is:starred is:unstarred is:new
+    tag:ml                  tagged ``ml`` (whole tag, case- and accent-insensitive)
+    has:note  has:tag       has a note / at least one tag
+    note:baseline           substring of the paper's note (bare words search notes too)
     after:2026-05-01        published on or after that day (``YYYY`` and ``YYYY-MM`` mean the 1st)
     before:2026-05-01       published before that day (that day itself does not match)
     since:7d                published within the last 7 days (``h`` hours, ``d`` days, ``w`` weeks);
@@ -46,7 +49,7 @@ import html
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -62,6 +65,7 @@ __all__ = [
     "SearchIndex",
     "html_to_text",
     "normalize",
+    "notes_of",
     "parse_query",
 ]
 
@@ -76,11 +80,19 @@ class MatchContext:
 
     ``now`` is passed in (not read from the clock) so results are deterministic within one
     filtering pass and in tests. ``new_ids`` holds the ids ``is:new`` matches (empty when unknown).
+    ``notes`` holds the note of each paper that has one (see :func:`notes_of`): bare words and
+    ``note:`` search them; they live in the user's state, not in the cached paper fields.
     """
 
     now: datetime
     state_of: Callable[[str], PaperState]
     new_ids: frozenset[str] = frozenset()
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+
+def notes_of(states: Mapping[str, PaperState]) -> dict[str, str]:
+    """The ``notes`` of a :class:`MatchContext`: paper id -> note, for the papers that have one."""
+    return {paper_id: state.note for paper_id, state in states.items() if state.note}
 
 
 # --------------------------------------------------------------------------- text normalisation
@@ -386,6 +398,8 @@ class _Bound:
     state_of: Callable[[str], PaperState]
     new_ids: frozenset[str]
     now_ts: float | None
+    notes: dict[str, str] = field(default_factory=dict)
+    """Normalised notes by paper id (only papers that have one)."""
 
 
 _TEXT_FIELDS = {
@@ -411,7 +425,67 @@ class _Text(_Node):
     def compile(self, ctx: _Bound) -> Predicate:
         if not self.needle:
             return _always
-        return _matcher(self.attr, self.needle)
+        test = _matcher(self.attr, self.needle)
+        if self.attr != "hay" or not ctx.notes:
+            return test
+        needle, notes = self.needle, ctx.notes
+        return lambda f: test(f) or needle in notes.get(f.paper_id, "")
+
+
+@dataclass(frozen=True)
+class _Tag(_Node):
+    """``tag:x``: one of the paper's tags is ``x`` (folded like every needle)."""
+
+    name: str
+
+    def cost(self) -> int:
+        return 2
+
+    def compile(self, ctx: _Bound) -> Predicate:
+        state_of, name = ctx.state_of, self.name
+        folded: dict[str, str] = {}
+
+        def fold(tag: str) -> str:
+            found = folded.get(tag)
+            if found is None:
+                found = folded[tag] = normalize(tag)
+            return found
+
+        return lambda f: any(fold(tag) == name for tag in state_of(f.paper_id).tags)
+
+
+@dataclass(frozen=True)
+class _Has(_Node):
+    """``has:note`` / ``has:tag``."""
+
+    what: str
+
+    def cost(self) -> int:
+        return 1
+
+    def compile(self, ctx: _Bound) -> Predicate:
+        state_of = ctx.state_of
+        if self.what == "note":
+            notes = ctx.notes
+            return lambda f: f.paper_id in notes or bool(state_of(f.paper_id).note)
+        return lambda f: bool(state_of(f.paper_id).tags)
+
+
+@dataclass(frozen=True)
+class _Note(_Node):
+    """``note:x``: a substring of the paper's note."""
+
+    needle: str
+
+    def cost(self) -> int:
+        return 1
+
+    def compile(self, ctx: _Bound) -> Predicate:
+        if ctx.notes:
+            notes, needle = ctx.notes, self.needle
+            return lambda f: needle in notes.get(f.paper_id, "")
+        state_of, needle = ctx.state_of, self.needle
+        return lambda f: needle in normalize(state_of(f.paper_id).note)
 
 
 _STATES = ("read", "unread", "starred", "unstarred", "new")
@@ -543,7 +617,8 @@ def _split_top(root: _Node | None) -> tuple[tuple[_Term, ...], _Node | None]:
 
 def _bind(ctx: MatchContext) -> _Bound:
     now_ts = _timestamp(ctx.now) if isinstance(ctx.now, datetime) else None
-    return _Bound(ctx.state_of, frozenset(ctx.new_ids), now_ts)
+    notes = {paper_id: normalize(note) for paper_id, note in ctx.notes.items() if note}
+    return _Bound(ctx.state_of, frozenset(ctx.new_ids), now_ts, notes)
 
 
 @dataclass(frozen=True)
@@ -583,7 +658,11 @@ _MAX_DEPTH = 40
 _QUOTES = {'"': '"', "“": "”"}
 """Opening to closing quote: typographic quotes too, which CJK input methods and some keyboards type."""
 _WORD_STOP = '()"“'
-_KNOWN_FIELDS = ("title", "author", "affil", "cat", "kw", "feed", "id", "is", "after", "before", "since")
+_KNOWN_FIELDS = (
+    "title", "author", "affil", "cat", "kw", "feed", "id", "is", "after", "before", "since",
+    "tag", "has", "note",
+)  # fmt: skip
+_HAS = ("note", "tag", "tags")
 
 # Token kinds. A term token carries its parsed node.
 _LPAREN, _RPAREN, _OR, _NOT, _TERM = "(", ")", "OR", "-", "term"
@@ -613,6 +692,15 @@ def _field_term(name: str, value: str) -> _Node:
         return _Text(normalize(value), _TEXT_FIELDS[name])
     if name == "cat":
         return _Text(normalize(value), "categories")
+    if name == "tag":
+        return _Tag(normalize(value.strip()))
+    if name == "note":
+        return _Note(normalize(value))
+    if name == "has":
+        what = value.lower()
+        if what not in _HAS:
+            raise QueryError(f"unknown 'has:{_short(value)}' (has:note, has:tag)")
+        return _Has("tag" if what == "tags" else what)
     if name == "is":
         state = value.lower()
         if state not in _STATES:
@@ -934,6 +1022,17 @@ class SearchIndex:
             return list(papers)
         rows = self._rows_for(papers)
         positions = self._positions(query._terms)
+        if ctx.notes and query._root is not None:
+            # The fast path searches the papers' own text; the few papers with a note are decided
+            # by the whole query with their note in the haystack.
+            noted = {i for i, paper in enumerate(papers) if paper.id in ctx.notes}
+            if noted:
+                whole = query._root.compile(_bind(ctx))
+                rest = query._rest.compile(_bind(ctx)) if query._rest is not None else _always
+                kept = range(len(papers)) if positions is None else positions
+                chosen = [i for i in kept if i not in noted and rest(rows[i])]
+                chosen += [i for i in noted if whole(rows[i])]
+                return [papers[i] for i in sorted(chosen)]
         if query._rest is None:
             return list(papers) if positions is None else [papers[i] for i in positions]
         predicate = query._rest.compile(_bind(ctx))
