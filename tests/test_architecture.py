@@ -70,3 +70,23 @@ def test_headless_cli_does_not_import_textual(tmp_path: Path) -> None:
 def test_code_quality(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_sync_is_a_use_case_layer() -> None:
+    """reader_tui.sync joins the store and the servers: it never imports the UI, and the domain never
+    imports it."""
+    sync = sorted(name for name in domain_modules() if name.startswith("reader_tui.sync"))
+    domain = ["reader_tui.model", "reader_tui.store", "reader_tui.query", "reader_tui.config"]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {domain!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('reader_tui.sync')))\n"
+        f"for name in {sync!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('reader_tui.ui', 'textual'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "reader_tui.sync.backend" in sync
+    assert result.stdout.split("\n")[:2] == ["[]", "[]"]
