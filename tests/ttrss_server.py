@@ -136,54 +136,52 @@ def new_user(password: str = "secret") -> tuple[int, str, str]:
     (``SHA1:`` + hex) is what its ``auth_internal`` plugin accepts for accounts without a salt."""
     login = f"t{uuid.uuid4().hex[:12]}"
     digest = "SHA1:" + hashlib.sha1(password.encode()).hexdigest()
-    uid = int(
-        sql(
-            f"insert into ttrss_users (login, pwd_hash, access_level, created) values ({_quote(login)}, "
-            f"{_quote(digest)}, 0, now()) returning id"
-        )[0][0]
-    )
-    sql(
+    rows = sql(
+        "with u as (insert into ttrss_users (login, pwd_hash, access_level, created) "
+        f"values ({_quote(login)}, {_quote(digest)}, 0, now()) returning id) "
         "insert into ttrss_user_prefs (owner_uid, pref_name, value, profile) "
-        f"values ({uid}, 'ENABLE_API_ACCESS', 'true', NULL)"
+        "select id, 'ENABLE_API_ACCESS', 'true', NULL from u returning owner_uid"
     )
-    return uid, login, password
+    return int(rows[0][0]), login, password
 
 
 def add_feed(uid: int, url: str, title: str) -> int:
-    return int(
-        sql(
-            "insert into ttrss_feeds (owner_uid, title, feed_url) "
-            f"values ({uid}, {_quote(title)}, {_quote(url)}) returning id"
-        )[0][0]
+    rows = sql(
+        "insert into ttrss_feeds (owner_uid, title, feed_url) "
+        f"values ({uid}, {_quote(title)}, {_quote(url)}) returning id"
     )
+    return int(rows[0][0])
 
 
-def add_entry(
-    uid: int,
-    feed_id: int,
-    title: str,
-    link: str,
-    *,
-    guid: str | None = None,
-    unread: bool = True,
-    marked: bool = False,
-    content: str = "",
-    author: str = "",
-) -> int:
-    """One article in a feed of ``uid``; its guid is the per-user hash the server itself stores."""
-    guid = "SHA1:" + hashlib.sha1(f"{uid},{guid or link}".encode()).hexdigest()
-    ref = int(
-        sql(
-            "insert into ttrss_entries (title, guid, link, updated, content, content_hash, date_entered, "
-            f"date_updated, author) values ({_quote(title)}, {_quote(guid)}, {_quote(link)}, now(), "
-            f"{_quote(content)}, '', now(), now(), {_quote(author)}) returning id"
-        )[0][0]
+def add_entries(uid: int, feed_id: int, items: list[dict[str, object]]) -> list[int]:
+    """Articles in a feed of ``uid``, in one statement (``title``, ``link``, optional ``guid``, ``unread``,
+    ``marked``, ``content``, ``author``); their guids are the per-user hashes the server itself stores."""
+    if not items:
+        return []
+    rows = []
+    for item in items:
+        link = str(item["link"])
+        guid = "SHA1:" + hashlib.sha1(f"{uid},{item.get('guid') or link}".encode()).hexdigest()
+        rows.append(
+            f"({_quote(str(item.get('title') or link))}, {_quote(guid)}, {_quote(link)}, "
+            f"{_quote(str(item.get('content') or ''))}, {_quote(str(item.get('author') or ''))}, "
+            f"{bool(item.get('unread', True))}, {bool(item.get('marked', False))}, {len(rows)})"
+        )
+    found = sql(
+        "with v (title, guid, link, content, author, unread, marked, n) as (values " + ", ".join(rows) + "), "
+        "e as (insert into ttrss_entries (title, guid, link, updated, content, content_hash, date_entered, "
+        "date_updated, author) select title, guid, link, now(), content, '', now(), now(), author "
+        "from v order by n returning id, guid) "
+        "insert into ttrss_user_entries "
+        "(ref_id, uuid, feed_id, owner_uid, unread, marked, tag_cache, label_cache) "
+        f"select e.id, '', {int(feed_id)}, {int(uid)}, v.unread, v.marked, '', '' from e join v using (guid) "
+        "returning ref_id"
     )
-    sql(
-        "insert into ttrss_user_entries (ref_id, uuid, feed_id, owner_uid, unread, marked, tag_cache, "
-        f"label_cache) values ({ref}, '', {feed_id}, {uid}, {unread}, {marked}, '', '')"
-    )
-    return ref
+    return sorted(int(row[0]) for row in found)
+
+
+def add_entry(uid: int, feed_id: int, title: str, link: str, **item: object) -> int:
+    return add_entries(uid, feed_id, [{"title": title, "link": link, **item}])[0]
 
 
 def answers(timeout: float = 2.0) -> bool:
