@@ -39,6 +39,7 @@ SUBCOMMANDS = (
     "similar",
     "digest",
     "view",
+    "sync",
 )
 DEBUG_ENV = "READER_TUI_DEBUG"
 """Set to show the traceback of an unexpected error instead of its one-line summary."""
@@ -533,6 +534,56 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- sync
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from reader_tui.config import ConfigError, load_config
+    from reader_tui.sync.backend import SyncError
+    from reader_tui.sync.engine import SyncEngine
+    from reader_tui.sync.journal import Journal
+    from reader_tui.sync.settings import SubscriptionFile, describe, make_backend, secret, sync_settings
+
+    try:
+        settings = sync_settings(load_config())
+    except (ConfigError, SyncError) as error:
+        raise CommandError(str(error)) from None
+    if settings is None:
+        raise CommandError("no [sync] table in config.toml (see the README's Sync section)")
+    with _open_store() as store:
+        journal = Journal.load(store.data_dir)
+        for message in journal.messages:
+            _warn(message)
+        if args.status:
+            pending = sum(1 for c in store.pending_changes() if c.field in ("read", "starred"))
+            last = datetime.fromtimestamp(journal.last_sync, UTC) if journal.last_sync else None
+            print(f"server: {describe(settings)}")
+            print(f"last sync: {_format_time(last)}")
+            print(f"pending changes: {pending}")
+            print(f"last error: {clean_line(journal.last_error or 'none')}")
+            return 0
+        try:
+            backend = make_backend(settings, secret(settings))
+        except SyncError as error:
+            raise CommandError(str(error)) from None
+        engine = SyncEngine(store, backend, journal, server_id=settings.server_id, feeds=SubscriptionFile())
+        try:
+            report = engine.sync()
+        except SyncError as error:
+            raise CommandError(
+                f"sync failed: {error}; {engine.pending()} changes here are kept for the next sync"
+            ) from None
+        finally:
+            backend.close()
+        for line in report.lines():
+            print(clean_line(line))
+        print(
+            f"synced with {describe(settings)}: {report.requests} requests in {report.seconds:.1f} s, "
+            f"{engine.pending()} changes pending"
+        )
+    return 0
+
+
 # --------------------------------------------------------------------------- parsers
 
 
@@ -657,6 +708,10 @@ def _command_parser() -> argparse.ArgumentParser:
     p_export_opml = sub.add_parser("export-opml", help="write the subscriptions as OPML 2.0")
     p_export_opml.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
     p_export_opml.set_defaults(run=_cmd_export_opml)
+
+    p_sync = sub.add_parser("sync", help="sync read/starred marks and subscriptions with the [sync] server")
+    p_sync.add_argument("--status", action="store_true", help="last sync, pending changes, last error")
+    p_sync.set_defaults(run=_cmd_sync)
     return parser
 
 

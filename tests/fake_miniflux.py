@@ -62,7 +62,8 @@ class FakeMiniflux:
     entries: dict[int, dict[str, Any]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0
-    """Seconds to hold every write (PUT) before answering: lets a test kill a client mid-sync."""
+    """Seconds to hold every answer to ``delay_method`` requests: lets a test kill a client mid-sync."""
+    delay_method: str = "PUT"
     lock: threading.Lock = field(default_factory=threading.Lock)
     _next_id: int = 1
     server: ThreadingHTTPServer | None = None
@@ -162,7 +163,7 @@ class FakeMiniflux:
             self.log.append((method, path))
         if headers.get("X-Auth-Token") != TOKEN:
             raise HTTPError(401, "access unauthorized")
-        if method == "PUT" and self.delay:
+        if method == self.delay_method and self.delay:
             time.sleep(self.delay)
         segments = path.strip("/").split("/")
         if segments[:1] != ["v1"]:

@@ -1,5 +1,5 @@
-"""The sync engine against both servers (the fake Miniflux and a real Tiny Tiny RSS), with a store that has
-the store contract's per-field change record: what the issue's "done when" asks, server by server."""
+"""The sync engine against both servers (the fake Miniflux and a real Tiny Tiny RSS) and the real store:
+what the issue's "done when" asks, server by server."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_fixtures import TOKEN, FakeMiniflux, MemoryStore, TTRSSAccount, miniflux, ttrss, ttrss_url
+from sync_fixtures import TOKEN, FakeMiniflux, TTRSSAccount, miniflux, ttrss, ttrss_url
 
 from reader_tui.model import Paper
+from reader_tui.store import Store
 from reader_tui.sync.backend import Backend, SyncError
 from reader_tui.sync.engine import SyncEngine, entry_keys
 from reader_tui.sync.journal import Journal
@@ -119,8 +120,11 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
 class Machine:
     """This machine: a store and its sync journal."""
 
-    store: MemoryStore
-    data: Path
+    store: Store
+
+    @property
+    def data(self) -> Path:
+        return self.store.data_dir
 
     def engine(self, backend: Backend) -> SyncEngine:
         return SyncEngine(self.store, backend, Journal.load(self.data), server_id="test")
@@ -130,8 +134,9 @@ class Machine:
 
 
 @pytest.fixture
-def here(tmp_path: Path) -> Machine:
-    return Machine(MemoryStore(), tmp_path)
+def here(tmp_path: Path) -> Iterator[Machine]:
+    with Store(tmp_path / "data") as store:
+        yield Machine(store)
 
 
 def linked(server: Server, here: Machine, count: int = 3) -> list[int]:

@@ -37,27 +37,14 @@ from typing import Any, Protocol
 from reader_tui.feeds.common import FeedContext, arxiv_from_url
 from reader_tui.feeds.fetch import source_key
 from reader_tui.feeds.generic import to_paper
-from reader_tui.model import Paper
-from reader_tui.sync.backend import Backend, RemoteEntry, SyncError
+from reader_tui.model import FieldChange, Paper
+from reader_tui.sync.backend import Backend, RemoteEntry, ServerUnreachable, SyncError
 from reader_tui.sync.journal import Journal, Link
 
 SYNCED_FIELDS = ("read", "starred")
 """What the servers can hold. Tags and notes stay on this machine (Miniflux has no notes, and neither
 server's tags are per user and settable through the API in the same way)."""
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/")
-
-
-class Change(Protocol):
-    """One unsent field change, as the store's ``pending_changes`` gives it (``FieldChange``)."""
-
-    @property
-    def paper_id(self) -> str: ...
-    @property
-    def field(self) -> str: ...
-    @property
-    def value(self) -> Any: ...
-    @property
-    def changed_at(self) -> float: ...
 
 
 class State(Protocol):
@@ -67,14 +54,22 @@ class State(Protocol):
     def starred(self) -> bool: ...
 
 
+class FeedList(Protocol):
+    """This machine's subscriptions (``feeds.toml``), as far as a server can share them: http(s) URLs."""
+
+    def urls(self) -> list[str]: ...
+    def add(self, url: str, title: str) -> None: ...
+    def remove(self, url: str) -> None: ...
+
+
 class SyncStore(Protocol):
     """The part of the store a sync uses (the store's per-field change record)."""
 
     def papers(self) -> list[Paper]: ...
     def add_papers(self, papers: Iterable[Paper]) -> list[str]: ...
     def state(self, paper_id: str) -> State: ...
-    def pending_changes(self, limit: int | None = None) -> Sequence[Change]: ...
-    def mark_sent(self, changes: Iterable[Change]) -> None: ...
+    def pending_changes(self, limit: int | None = None) -> Sequence[FieldChange]: ...
+    def mark_sent(self, changes: Iterable[FieldChange]) -> None: ...
     def apply_remote(self, paper_id: str, field: str, value: Any, changed_at: float) -> bool: ...
     def flush(self) -> None: ...
 
@@ -91,6 +86,8 @@ class SyncReport:
     feeds_here: list[str] = field(default_factory=list)
     """Subscriptions added here because they were added on the server (``-`` prefix: removed)."""
     feeds_there: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """One line each for what did not go through but did not stop the sync (a feed the server refused)."""
     requests: int = 0
     seconds: float = 0.0
 
@@ -101,7 +98,7 @@ class SyncReport:
             out.append(f"from the server: {self.new_papers} papers this machine did not have")
         out += [f"subscriptions here: {change}" for change in self.feeds_here]
         out += [f"subscriptions on the server: {change}" for change in self.feeds_there]
-        return out
+        return out + [f"not synced: {problem}" for problem in self.problems]
 
 
 def _kind(name: str, value: bool) -> str:
@@ -145,9 +142,11 @@ class SyncEngine:
         journal: Journal,
         *,
         server_id: str,
+        feeds: FeedList | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        self.feeds = feeds
         self.backend = backend
         self.journal = journal
         self.clock = clock
@@ -198,6 +197,8 @@ class SyncEngine:
 
     def _sync(self, report: SyncReport) -> None:
         self._feed_urls = {feed.id: feed.url for feed in self.backend.feeds()}
+        if self.feeds is not None:
+            self._sync_feeds(report, self.feeds)
         pulled = self.backend.pull(self.journal.cursor)
         touched = self._take(pulled.entries, pulled.unread_ids, pulled.starred_ids, report)
         self.journal.cursor = pulled.cursor
@@ -286,6 +287,39 @@ class SyncEngine:
             ]
             self.store.mark_sent(delivered)
             self._save()
+
+    def _sync_feeds(self, report: SyncReport, feeds: FeedList) -> None:
+        """Two-way subscriptions. Against the lists of the last sync, a feed only one side has was either
+        added there or removed here; the first sync only adds, on both sides."""
+        remote = {url: feed_id for feed_id, url in self._feed_urls.items()}
+        local = set(feeds.urls())
+        first = not self.journal.last_sync
+        known_here, known_there = set(self.journal.local_feeds), set(self.journal.remote_feeds.values())
+        for url in sorted(set(remote) - local):
+            if not first and url in known_here:
+                self.backend.unsubscribe(remote[url])
+                del self._feed_urls[remote[url]]
+                report.feeds_there.append(f"removed {url}")
+            else:
+                feeds.add(url, "")
+                local.add(url)
+                report.feeds_here.append(f"added {url}")
+        for url in sorted(local - set(remote)):
+            if not first and url in known_there:
+                feeds.remove(url)
+                local.discard(url)
+                report.feeds_here.append(f"removed {url}")
+                continue
+            try:
+                feed = self.backend.subscribe(url)
+            except ServerUnreachable:
+                raise
+            except SyncError as error:  # the server refused this one feed; the sync goes on
+                report.problems.append(str(error))
+                continue
+            self._feed_urls[feed.id] = url
+            report.feeds_there.append(f"added {url}")
+        self.journal.local_feeds = sorted(local)
 
     # ------------------------------------------------------------------ matching
 
