@@ -331,3 +331,16 @@ def test_entry_urls_name_papers_by_arxiv_id_doi_or_link() -> None:
         "https://blog.example.org/post",
     ]
     assert entry_keys("  ") == []
+
+
+def test_an_article_the_server_purged_is_not_read(ttrss: TTRSSAccount, here: Machine) -> None:
+    """Tiny Tiny RSS purges old articles, unread ones too; one gone from the unread list is not a read."""
+    import ttrss_server
+
+    server = Server("ttrss", account=ttrss)
+    ids = linked(server, here)
+    ttrss_server.sql(f"delete from ttrss_entries where id = {ids[0]}")
+    server.set(ids[1], read=True)
+    report = here.sync(server)
+    assert not here.store.state(arxiv(0)).read and here.store.state(arxiv(1)).read
+    assert report.taken == {"read": 1}

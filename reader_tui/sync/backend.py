@@ -70,6 +70,9 @@ class Pull:
     cursor: dict[str, Any]
     unread_ids: set[int] | None = None
     starred_ids: set[int] | None = None
+    existing: Callable[[Sequence[int]], set[int]] | None = None
+    """With the id sets: which of these entries the server still has. An entry the server purged is in
+    neither set, which would otherwise read as "marked read"."""
 
 
 class Backend(Protocol):

@@ -38,7 +38,7 @@ from reader_tui.feeds.common import FeedContext, arxiv_from_url
 from reader_tui.feeds.fetch import source_key
 from reader_tui.feeds.generic import to_paper
 from reader_tui.model import FieldChange, Paper
-from reader_tui.sync.backend import Backend, RemoteEntry, ServerUnreachable, SyncError
+from reader_tui.sync.backend import Backend, Pull, RemoteEntry, ServerUnreachable, SyncError
 from reader_tui.sync.journal import Journal, Link
 
 SYNCED_FIELDS = ("read", "starred")
@@ -200,26 +200,20 @@ class SyncEngine:
         if self.feeds is not None:
             self._sync_feeds(report, self.feeds)
         pulled = self.backend.pull(self.journal.cursor)
-        touched = self._take(pulled.entries, pulled.unread_ids, pulled.starred_ids, report)
+        touched = self._take(pulled, report)
         self.journal.cursor = pulled.cursor
         self._save()
         self._send(touched, report)
 
-    def _take(
-        self,
-        entries: list[RemoteEntry],
-        unread_ids: set[int] | None,
-        starred_ids: set[int] | None,
-        report: SyncReport,
-    ) -> set[str]:
+    def _take(self, pulled: Pull, report: SyncReport) -> set[str]:
         """Merge what the server said; the papers whose links were touched."""
         fallback_time = self.journal.last_sync or 1.0
         links = self.journal.links
         new_papers: list[Paper] = []
-        pulled: set[int] = set()
+        seen: set[int] = set()
         remote: list[tuple[Link, dict[str, bool], float | None]] = []
-        for entry in entries:
-            pulled.add(entry.id)
+        for entry in pulled.entries:
+            seen.add(entry.id)
             link = links.get(entry.id)
             if link is None:
                 paper_id = self._match(entry)
@@ -230,11 +224,7 @@ class SyncEngine:
                     paper_id = paper.id
                 link = links[entry.id] = Link(paper_id, entry.feed_id)
             remote.append((link, {"read": entry.read, "starred": entry.starred}, entry.changed_at))
-        if unread_ids is not None and starred_ids is not None:
-            for entry_id, link in links.items():
-                if entry_id not in pulled:
-                    values = {"read": entry_id not in unread_ids, "starred": entry_id in starred_ids}
-                    remote.append((link, values, None))
+        remote += self._from_id_sets(pulled, seen)
         if new_papers:
             report.new_papers += len(self.store.add_papers(new_papers))
         touched: set[str] = set()
@@ -250,6 +240,24 @@ class SyncEngine:
                 if self.store.apply_remote(link.paper_id, name, value, changed_at or fallback_time):
                     report.taken[_kind(name, value)] += 1
         return touched
+
+    def _from_id_sets(self, pulled: Pull, seen: set[int]) -> list[tuple[Link, dict[str, bool], float | None]]:
+        """The linked entries whose state the id sets say changed; entries the server no longer has are
+        forgotten (their papers keep their marks)."""
+        if pulled.unread_ids is None or pulled.starred_ids is None:
+            return []
+        changed: dict[int, dict[str, bool]] = {}
+        for entry_id, link in self.journal.links.items():
+            if entry_id in seen:
+                continue
+            values = {"read": entry_id not in pulled.unread_ids, "starred": entry_id in pulled.starred_ids}
+            if any(link.base(name) != value for name, value in values.items()):
+                changed[entry_id] = values
+        if changed and pulled.existing is not None:
+            still = pulled.existing(sorted(changed))
+            for entry_id in [i for i in changed if i not in still]:
+                del changed[entry_id], self.journal.links[entry_id]
+        return [(self.journal.links[entry_id], values, None) for entry_id, values in changed.items()]
 
     def _send(self, touched: set[str], report: SyncReport) -> None:
         """Send every linked entry whose server value differs from the paper's value here; then mark the

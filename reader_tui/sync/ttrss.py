@@ -184,7 +184,20 @@ class TinyTinyRSS:
             {"since_id": newest},
             unread_ids={item["id"] for item in unread},
             starred_ids={item["id"] for item in starred},
+            existing=self.existing,
         )
+
+    def existing(self, entry_ids: Sequence[int]) -> set[int]:
+        """Which of these articles the server still has (it purges old ones, unread ones included)."""
+        found: set[int] = set()
+        for batch in chunks(entry_ids, PAGE):
+            data = self._call("getArticle", "checking articles", article_id=",".join(str(i) for i in batch))
+            if not isinstance(data, list):
+                raise SyncError("checking articles: unexpected answer from Tiny Tiny RSS")
+            found.update(
+                int(item["id"]) for item in data if isinstance(item, dict) and str(item.get("id")).isdigit()
+            )
+        return found
 
     @staticmethod
     def _entry(item: dict[str, Any]) -> RemoteEntry:
