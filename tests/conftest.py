@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerState
@@ -91,6 +92,33 @@ async def prepare_for_snapshot(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+_KEY_NAMES = {
+    "/": "slash", " ": "space", "?": "question_mark", "-": "minus", ":": "colon", '"': "quotation_mark",
+    "(": "left_parenthesis", ")": "right_parenthesis", ".": "full_stop",
+}  # fmt: skip
+_KEY_CHARACTERS = {"enter": "\r", "escape": "\x1b", "tab": "\t", "space": " ", "backspace": "\x7f"}
+
+
+def key_event(key: str) -> events.Key:
+    """The event the terminal driver makes for ``key`` (a character like ``/`` or a name like ``ctrl+u``)."""
+    if len(key) == 1:
+        return events.Key(_KEY_NAMES.get(key, key), key)
+    if key.startswith("ctrl+") and len(key) == 6:
+        return events.Key(key, chr(ord(key[-1]) - 96))
+    return events.Key(key, _KEY_CHARACTERS.get(key))
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Press ``keys`` as one read from the terminal brings them: all queued at once, no pause between
+    them (``pilot.press`` waits for the app to go idle after every key, which hides ordering bugs);
+    then let the app handle them."""
+    for key in keys:
+        pilot.app.post_message(key_event(key))
+    await pilot.pause()
+    await wait_until(pilot, lambda: not getattr(pilot.app, "keys_pending", False))
+    await pilot.pause()
+
+
 class Harness:
     """Builds apps the way the CLI does (``make_app``) but on a temporary store, with recorders."""
 
@@ -126,6 +154,7 @@ class Harness:
     screen_text = staticmethod(screen_text)
     notifications = staticmethod(notification_texts)
     wait_until = staticmethod(wait_until)
+    burst = staticmethod(burst)
     settle = staticmethod(settle)
     prepare_for_snapshot = staticmethod(prepare_for_snapshot)
 

@@ -2,8 +2,10 @@
 
 Seeded (the same keys on every run), on the sample digest, with resizes thrown in. Every key of the
 app, the list, the filter bar, help, the feeds panel, the confirm question and the palette is in the
-mix, plus query text. After every key the list's cursor is on a listed paper; at the end the match
-count names the list's length, and nothing but http(s) reached the browser.
+mix, plus query text, pressed one at a time and in bursts (queued at once, as a terminal read brings
+them). After every key the list's cursor is on a listed paper; a burst that types a query and presses
+enter leaves exactly that query and the list focused; at the end the match count names the list's
+length, and nothing but http(s) reached the browser.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import random
 import re
 
 import pytest
-from conftest import Harness
+from conftest import Harness, burst
 from textual.widgets import Static
 
 KEYS = [
@@ -32,7 +34,16 @@ async def test_random_keys_never_crash_the_app(harness: Harness, seed: int) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await harness.settle(pilot)
         for _ in range(150):
-            await pilot.press(rnd.choice(KEYS + QUERY_TEXT))
+            roll = rnd.random()
+            if roll < 0.15:
+                await burst(pilot, *rnd.choices(KEYS + QUERY_TEXT, k=rnd.randint(2, 8)))
+            elif roll < 0.2 and len(app.screen_stack) == 1:
+                word = "".join(rnd.choices("agentmoly", k=rnd.randint(1, 6)))
+                await burst(pilot, "/", "ctrl+u", *word, "enter")
+                assert app.filter_bar.text == word
+                assert app.focused is app.paper_list
+            else:
+                await pilot.press(rnd.choice(KEYS + QUERY_TEXT))
             if rnd.random() < 0.05:
                 await pilot.resize_terminal(*rnd.choice(SIZES))
             papers = app.paper_list.papers

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
@@ -38,6 +38,7 @@ from reader_tui.ui.detail import DetailPane
 from reader_tui.ui.feeds_screen import FeedsScreen
 from reader_tui.ui.filter_bar import FilterBar
 from reader_tui.ui.help import HelpScreen
+from reader_tui.ui.keys import InOrderKeys
 from reader_tui.ui.paper_list import PaperList
 
 Clock = Callable[[], datetime]
@@ -63,7 +64,7 @@ def _has_graphical_browser() -> bool:
     )
 
 
-class ReaderApp(App[None]):
+class ReaderApp(InOrderKeys):
     """Triage a day's papers with the keyboard alone."""
 
     TITLE = "reader-tui"
@@ -134,6 +135,14 @@ class ReaderApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="quit"),
     ]
     """Triage keys act on the paper under the cursor, whichever pane has focus."""
+    KEEP_FOCUS = frozenset(
+        {
+            *("app.read_next", "app.toggle_read", "app.toggle_star", "app.view_unread", "app.view_starred"),
+            *("app.open_pdf", "app.open_page", "app.copy_bibtex", "app.copy_link", "app.reload"),
+            *("list.down", "list.up", "list.first", "list.last", "list.page_up", "list.page_down"),
+            *("list.next_unread", "list.previous_unread"),
+        }
+    )
 
     def __init__(
         self,
@@ -220,7 +229,7 @@ class ReaderApp(App[None]):
         self.paper_list.this_year = self.clock().year
         self._set_new_ids(self._load_new_ids())
         self._load_library(select=str(self.store.setting("ui.selected", "") or "") or None)
-        self.paper_list.focus()
+        self.screen.set_focus(self.paper_list)
         self.watch(self.paper_list, "cursor", self._follow_cursor, init=False)
         self.watch(self.filter_bar.input, "value", self._filter_changed, init=False)
         if not self.sources:
@@ -345,12 +354,15 @@ class ReaderApp(App[None]):
             self._apply_filter()
             self.store.set_setting("ui.query", text)
 
-    @on(FilterBar.Done)
-    def _filter_done(self, event: FilterBar.Done) -> None:
-        self.paper_list.focus()
+    def action_leave_filter(self, clear: bool) -> None:
+        """Back to the list from the filter bar, clearing the query first when ``clear``."""
+        if clear:
+            self.filter_bar.set_text("")
+        self.screen.set_focus(self.paper_list)
 
     def action_focus_filter(self) -> None:
-        self.filter_bar.input.focus()
+        # Not ``focus()``, which moves focus later (call_later): the next key must find it moved.
+        self.screen.set_focus(self.filter_bar.input)
 
     def action_view(self, view: str) -> None:
         """Toggle an unread-only or starred-only view on top of the query."""
@@ -425,10 +437,7 @@ class ReaderApp(App[None]):
         )
 
     def action_switch_pane(self) -> None:
-        if self.focused is self.paper_list:
-            self.detail.focus()
-        else:
-            self.paper_list.focus()
+        self.screen.set_focus(self.detail if self.focused is self.paper_list else self.paper_list)
 
     # ----------------------------------------------------------------- links
     def open_link(self, url: str | None, base: str | None = None) -> None:

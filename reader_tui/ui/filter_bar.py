@@ -6,15 +6,12 @@ and tells the bar the result, so the same query logic serves the CLI and the UI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Input, Static
 
 PLACEHOLDER = "/ to filter: words  author:  cat:  kw:  is:unread  is:starred  since:7d  -word  a OR b"
@@ -24,16 +21,24 @@ class FilterBar(Horizontal):
     """Query input plus the match count."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear", "Clear filter", id="filter.clear", tooltip="clear, back to the list"),
-        Binding("enter", "accept", "Keep filter", id="filter.accept", tooltip="keep, back to the list"),
+        Binding(
+            "escape",
+            "app.leave_filter(True)",
+            "Clear filter",
+            id="filter.clear",
+            tooltip="clear, back to the list",
+        ),
+        Binding(
+            "enter",
+            "app.leave_filter(False)",
+            "Keep filter",
+            priority=True,  # before the Input's own enter (submit), whose message would move focus late
+            id="filter.accept",
+            tooltip="keep, back to the list",
+        ),
     ]
-    """Escape clears the query and returns to the list; enter returns keeping it."""
-
-    @dataclass
-    class Done(Message):
-        """The user left the bar (``cleared`` is True after escape)."""
-
-        cleared: bool
+    """Escape clears the query and returns to the list; enter returns keeping it. The app moves focus
+    while the key is handled, so the keys after it already go to the list."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter-input", select_on_focus=False)
@@ -60,15 +65,3 @@ class FilterBar(Horizontal):
         status = f"{message} · {shown:,} of {total:,}"
         self.query_one("#filter-status", Static).update(Content(status))
         self.add_class("-error")
-
-    @on(Input.Submitted, "#filter-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.post_message(self.Done(cleared=False))
-
-    def action_clear(self) -> None:
-        self.input.value = ""
-        self.post_message(self.Done(cleared=True))
-
-    def action_accept(self) -> None:
-        self.post_message(self.Done(cleared=False))
