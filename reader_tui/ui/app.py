@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
@@ -40,6 +40,10 @@ from reader_tui.ui.filter_bar import FilterBar
 from reader_tui.ui.help import HelpScreen
 from reader_tui.ui.keys import InOrderKeys
 from reader_tui.ui.paper_list import PaperList
+
+if TYPE_CHECKING:
+    from reader_tui.sync.service import SyncOutcome
+    from reader_tui.sync.settings import SyncSettings
 
 Clock = Callable[[], datetime]
 Opener = Callable[[str], object]
@@ -191,6 +195,12 @@ class ReaderApp(InOrderKeys):
         with Horizontal(id="refresh-bar"):
             yield Static(Content(""), id="refresh-label")
             yield ProgressBar(id="refresh-progress", show_eta=False)
+        sync_status = Static(Content(""), id="sync-status")
+        sync_status.display = False  # shown only when [sync] is configured
+        sync_status.styles.height = 1
+        sync_status.styles.text_wrap = "nowrap"
+        sync_status.styles.text_overflow = "ellipsis"
+        yield sync_status
         yield Footer()
 
     @property
@@ -216,6 +226,7 @@ class ReaderApp(InOrderKeys):
             config = {}
         if remapped := keymap(config):
             self.set_keymap(remapped)
+        self._sync_settings = self._read_sync_settings(config)
         saved_query = str(self.store.setting("ui.query", "") or "")
         self.view = str(self.store.setting("ui.view", "all") or "all")
         if self.view not in VIEWS:
@@ -246,6 +257,9 @@ class ReaderApp(InOrderKeys):
             self.run_refresh(sample_sources(), subscribed=False)
         if minutes := auto_refresh(config):
             self.set_interval(minutes * self.SECONDS_PER_MINUTE, self.action_reload)
+        if self._sync_settings is not None:
+            self.query_one("#sync-status").display = True
+            self.run_sync(force=True)
 
     def on_resize(self, event: events.Resize) -> None:
         # Screens get "-narrow" from HORIZONTAL_BREAKPOINTS; the footer's compact mode is not CSS.
@@ -553,6 +567,9 @@ class ReaderApp(InOrderKeys):
         self.query_one("#refresh-label", Static).update(Content(f"refreshing feeds {done}/{total}"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "sync":
+            self._sync_finished(event)
+            return
         if event.worker.group != "ingest":
             return
         if event.state == WorkerState.ERROR:
@@ -588,6 +605,58 @@ class ReaderApp(InOrderKeys):
         if new and self._announce_new:
             self.notify("new papers: " + "; ".join(new), markup=False, timeout=5)
         self._announce_new = True
+        self.run_sync()
+
+    # ------------------------------------------------------------ sync
+    _sync_settings: SyncSettings | None = None
+    _sync_running = False
+    _sync_again = False
+    _sync_line = ""
+    _sync_detail = ""
+
+    def _read_sync_settings(self, config: dict[str, object]) -> SyncSettings | None:
+        from reader_tui.sync.settings import SyncConfigError, sync_settings
+
+        try:
+            return sync_settings(config)
+        except SyncConfigError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=10)
+            return None
+
+    def run_sync(self, force: bool = False) -> None:
+        """Sync in the background (one at a time; a request meanwhile runs once more after it). Unless
+        ``force``, it waits out the backoff after failures."""
+        if self._sync_settings is None:
+            return
+        if self._sync_running:
+            self._sync_again = True
+            return
+        self._sync_running = True
+        self._sync_worker(self._sync_settings, force)
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _sync_worker(self, settings: SyncSettings, force: bool) -> SyncOutcome:
+        from reader_tui.sync.service import sync_once
+
+        return sync_once(self.store, self.store.data_dir, settings, force=force)
+
+    def _sync_finished(self, event: Worker.StateChanged) -> None:
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self._sync_running = False
+        outcome: SyncOutcome | None = event.worker.result if event.state == WorkerState.SUCCESS else None
+        if outcome is None:
+            self._sync_line = f"sync failed: {clean_line(str(event.worker.error))}"
+            self._sync_detail = self._sync_line
+        else:
+            self._sync_line, self._sync_detail = outcome.line(), outcome.detail()
+            report = outcome.report
+            if report is not None and (report.new_papers or any(report.taken.values())):
+                self._load_library()  # new papers, or marks the list shows
+        self.query_one("#sync-status", Static).update(Content(self._sync_line))
+        if self._sync_again:
+            self._sync_again = False
+            self.run_sync()
 
     def _set_new_ids(self, new_ids: frozenset[str]) -> None:
         """``is:new``, the list's new mark and the detail header all follow the last refresh."""
@@ -603,7 +672,7 @@ class ReaderApp(InOrderKeys):
         """Show every feed with its paper and unread counts, last refresh and last error."""
         from reader_tui.refresh import feed_statuses
 
-        self.push_screen(FeedsScreen(feed_statuses(self.store)))
+        self.push_screen(FeedsScreen(feed_statuses(self.store), sync=self._sync_detail or None))
 
     # ------------------------------------------------------------ help & cmds
     def action_help(self) -> None:

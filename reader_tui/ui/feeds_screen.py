@@ -16,9 +16,13 @@ from reader_tui.refresh import FeedStatus
 from reader_tui.safety import clean_line
 
 
-def feeds_content(statuses: Sequence[FeedStatus]) -> Content:
-    """One block per feed, built from plain strings (feed titles and errors are untrusted)."""
+def feeds_content(statuses: Sequence[FeedStatus], sync: str | None = None) -> Content:
+    """One block per feed, built from plain strings (feed titles and errors are untrusted); the sync's
+    state first when a sync server is configured."""
     parts: list[Content | str] = [Content.styled("Feeds", "bold $text-accent"), "\n"]
+    if sync:
+        style = "$text-error" if "error" in sync or "failed" in sync else "$text-muted"
+        parts.extend(["\n", Content.styled(clean_line(sync)[:300], style), "\n"])
     if not statuses:
         parts.append("\nNo subscriptions yet. Add one with: reader-tui add URL\n")
     for status in statuses:
@@ -46,13 +50,14 @@ class FeedsScreen(ModalScreen[None]):
         Binding("escape,q,F", "dismiss", "Close", id="feeds.close"),
     ]
 
-    def __init__(self, statuses: Sequence[FeedStatus]) -> None:
+    def __init__(self, statuses: Sequence[FeedStatus], sync: str | None = None) -> None:
         super().__init__()
         self.statuses = list(statuses)
+        self.sync = sync
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="feeds-body"):
-            yield Static(feeds_content(self.statuses), id="feeds-text")
+            yield Static(feeds_content(self.statuses, self.sync), id="feeds-text")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
