@@ -789,8 +789,9 @@ def _run(args_list: list[str]) -> int:
         return app_args
     # Before Textual is imported (it reads ESCDELAY once): how long a lone ESC byte waits to see whether
     # it starts a key sequence. Textual's default is 100 ms; 10 ms is tmux's own default since 3.5, as a
-    # terminal writes a key's sequence in one go. The app's driver (ui/driver.py) then answers escape
-    # within a few ms of that. A user's own ESCDELAY wins.
+    # terminal writes a key's sequence in one go. Textual notices the wait is over when its input thread
+    # next wakes (every 100 ms), so escape takes ~0.1 s; ctrl+u clears the filter at once. A user's own
+    # ESCDELAY wins.
     os.environ.setdefault("ESCDELAY", "10")
     from reader_tui.ui.app import make_app
 

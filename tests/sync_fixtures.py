@@ -65,4 +65,3 @@ def ttrss(ttrss_url: str) -> TTRSSAccount:
     """A fresh user of its own on the real server: tests on two workers never share data."""
     uid, user, password = ttrss_server.new_user()
     return TTRSSAccount(ttrss_url, uid, user, password)
-

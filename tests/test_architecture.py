@@ -7,6 +7,7 @@ some other test has long since imported textual.
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,16 @@ def test_sync_is_a_use_case_layer() -> None:
     assert result.returncode == 0, result.stderr
     assert "reader_tui.sync.backend" in sync
     assert result.stdout.split("\n")[:2] == ["[]", "[]"]
+
+
+def test_no_private_textual_api() -> None:
+    """Textual's private modules and attributes change in any release; the app uses public API only, so
+    pyproject.toml can declare a range of Textual versions (constraints.txt pins one for the snapshots)."""
+    private = re.compile(r"\btextual\._\w+|\._(?:scroll_update|keymap|parser|xterm_parser|loop)\b")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "reader_tui").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if private.search(line)
+    ]
+    assert found == []

@@ -22,7 +22,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
@@ -174,17 +173,8 @@ class ReaderApp(InOrderKeys):
         self._prime_generation = 0
         self._restored_query: str | None = None
         self._announce_new = True
-
-    def get_driver_class(self) -> type[Driver]:
-        """Textual's driver, except on Linux/macOS terminals: the one that answers escape promptly."""
-        from textual.drivers.linux_driver import LinuxDriver
-
-        driver = super().get_driver_class()
-        if driver is LinuxDriver:
-            from reader_tui.ui.driver import PromptEscapeDriver
-
-            return PromptEscapeDriver
-        return driver
+        self.user_keymap: dict[str, str] = {}
+        """``[keymap]`` from config.toml: binding id -> keys (the help screen shows them)."""
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -225,6 +215,7 @@ class ReaderApp(InOrderKeys):
             self.notify(str(error), severity="error", markup=False, timeout=10)
             config = {}
         if remapped := keymap(config):
+            self.user_keymap = remapped
             self.set_keymap(remapped)
         self._sync_settings = self._read_sync_settings(config)
         saved_query = str(self.store.setting("ui.query", "") or "")
@@ -693,7 +684,7 @@ class ReaderApp(InOrderKeys):
         ]
 
     def _keys_for(self, binding: Binding) -> str:
-        keys = self._keymap.get(binding.id or "", binding.key)
+        keys = self.user_keymap.get(binding.id or "", binding.key)
         return ", ".join(
             self.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
         )

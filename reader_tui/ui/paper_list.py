@@ -431,9 +431,9 @@ class PaperList(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         size = Size(self.scrollable_content_region.width, len(self._papers))
         if size != self.virtual_size:
-            self.virtual_size = size
-            if self.is_mounted:
-                self._scroll_update(size)
+            self.virtual_size = size  # scrollbars follow on the next layout
+            if self.is_mounted and self.scroll_y > self.max_scroll_y:  # a shorter list: no blank page
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def _scroll_to_cursor(self) -> None:
         if not self.is_mounted or not self._papers or not self.scrollable_content_region.height:
