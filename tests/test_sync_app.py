@@ -104,3 +104,19 @@ def test_automatic_syncs_back_off_after_a_failure(home: Path, miniflux: FakeMini
         assert sync_once(store, store.data_dir, down, clock=lambda: now[0]).skipped
         up = SyncSettings("miniflux", miniflux.url)
         assert sync_once(store, store.data_dir, up, force=True).error is None
+
+
+async def test_the_pending_count_follows_marks_made_in_the_app(home: Path, miniflux: FakeMiniflux) -> None:
+    feed = miniflux.add_feed(FEED)
+    miniflux.add_entry(feed, "https://arxiv.org/abs/2401.00004v1", "One")
+    configure(home, miniflux.url)
+    with Store(home / "data") as store:
+        app = make_app(store=store)
+        app._load_sample = False
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: "synced" in sync_line(app), timeout=10)
+            await wait_until(pilot, lambda: app.paper_list.current is not None)
+            await pilot.press("s", "m")
+            await wait_until(pilot, lambda: "sync: 2 pending" in sync_line(app), timeout=3)
+            app.run_sync(force=True)
+            await wait_until(pilot, lambda: "sync: 0 pending" in sync_line(app), timeout=10)

@@ -117,9 +117,8 @@ def sql(statement: str) -> list[list[str]]:
             db["dbuser"],
             "-d",
             db["dbname"],
-            "-c",
-            statement,
         ],
+        input=statement.rstrip().rstrip(";") + ";\n",  # on stdin: a big seed is over the argument limit
         env={**os.environ, "PGPASSWORD": db["dbpass"]},
     )
     if result.returncode != 0:
