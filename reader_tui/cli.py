@@ -540,9 +540,9 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 def _cmd_sync(args: argparse.Namespace) -> int:
     from reader_tui.config import ConfigError, load_config
     from reader_tui.sync.backend import SyncError
-    from reader_tui.sync.engine import SyncEngine
     from reader_tui.sync.journal import Journal
-    from reader_tui.sync.settings import SubscriptionFile, describe, make_backend, secret, sync_settings
+    from reader_tui.sync.service import sync_once
+    from reader_tui.sync.settings import describe, sync_settings
 
     try:
         settings = sync_settings(load_config())
@@ -562,25 +562,18 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             print(f"pending changes: {pending}")
             print(f"last error: {clean_line(journal.last_error or 'none')}")
             return 0
-        try:
-            backend = make_backend(settings, secret(settings))
-        except SyncError as error:
-            raise CommandError(str(error)) from None
-        engine = SyncEngine(store, backend, journal, server_id=settings.server_id, feeds=SubscriptionFile())
-        try:
-            report = engine.sync()
-        except SyncError as error:
-            raise CommandError(
-                f"sync failed: {error}; {engine.pending()} changes here are kept for the next sync"
-            ) from None
-        finally:
-            backend.close()
-        for line in report.lines():
-            print(clean_line(line))
-        print(
-            f"synced with {describe(settings)}: {report.requests} requests in {report.seconds:.1f} s, "
-            f"{engine.pending()} changes pending"
+        outcome = sync_once(store, store.data_dir, settings, force=True)
+    if outcome.error is not None or outcome.report is None:
+        raise CommandError(
+            f"sync failed: {outcome.error}; {outcome.pending} changes here are kept for the next sync"
         )
+    report = outcome.report
+    for line in report.lines():
+        print(clean_line(line))
+    print(
+        f"synced with {outcome.server}: {report.requests} requests in {report.seconds:.1f} s, "
+        f"{outcome.pending} changes pending"
+    )
     return 0
 
 

@@ -353,7 +353,7 @@ class SyncEngine:
         raw: dict[str, Any] = {
             "title": entry.title,
             "link": entry.url,
-            "id": entry.url,
+            "id": entry.url if entry.url.lower().startswith(("http://", "https://")) else "",
             "summary": entry.content,
             "summary_detail": {"type": "text/html", "value": entry.content},
             "author": entry.author,
