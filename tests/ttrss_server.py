@@ -50,16 +50,26 @@ def installed() -> bool:
 
 
 def install(lock_wait: float = 300.0) -> None:
-    """apt-get install the packages (once); another install holding the dpkg lock is waited for."""
+    """apt-get install PostgreSQL (when there is no cluster) and the packages, once; another install
+    holding the dpkg lock is waited for."""
     if installed():
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise Unavailable("Tiny Tiny RSS is not installed and cannot be (needs root and apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     deadline = time.monotonic() + lock_wait
-    _run(["apt-get", "update", "-q"], env=env)
+    _run(["apt-get", "update", "-q"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    listing = _run(["pg_lsclusters", "-h"]) if shutil.which("pg_lsclusters") else None
+    if listing is None or not listing.stdout.strip():
+        _apt_install(["postgresql"], deadline)
+    _cluster("start")  # dbconfig needs PostgreSQL running to create the database
+    _apt_install(PACKAGES, deadline)
+    if not installed():
+        raise Unavailable("apt-get installed Tiny Tiny RSS but its files are not where expected")
+
+
+def _apt_install(packages: list[str], deadline: float) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     while True:
-        _cluster("start")  # dbconfig needs PostgreSQL running to create the database
         result = _run(
             [
                 "apt-get",
@@ -69,15 +79,15 @@ def install(lock_wait: float = 300.0) -> None:
                 "--no-install-recommends",
                 "-o",
                 "DPkg::Lock::Timeout=60",
-                *PACKAGES,
+                *packages,
             ],
             env=env,
         )
-        if result.returncode == 0 and installed():
+        if result.returncode == 0:
             return
         if "lock" not in (result.stderr + result.stdout).lower() or time.monotonic() > deadline:
             last = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["?"]
-            raise Unavailable(f"apt-get could not install Tiny Tiny RSS: {last[0]}")
+            raise Unavailable(f"apt-get could not install {packages[0]}: {last[0]}")
         time.sleep(5)
 
 
