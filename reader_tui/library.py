@@ -41,7 +41,7 @@ MAX_WORKERS = 6
 TIMEOUT = 10.0
 """Seconds to connect and between two reads of one response."""
 DEADLINE = 30.0
-"""Seconds one source may take in all (redirects and a slow drip included)."""
+"""Seconds one source may take in all: fetching (redirects and a slow drip included) and parsing."""
 
 
 @dataclass(slots=True)
@@ -122,8 +122,12 @@ def _read(
     timeout: float,
     deadline: float,
 ) -> _Outcome:
-    """Fetch and parse one source (runs in a worker thread; touches no shared state)."""
-    from reader_tui.feeds import FeedError, fetch_source, parse_feed
+    """Fetch and parse one source (runs in a worker thread; touches no shared state).
+
+    ``deadline`` bounds the whole: fetching, then parsing in a child process given what is left.
+    """
+    from reader_tui.budget import parse_within
+    from reader_tui.feeds import FeedError, fetch_source
 
     started = time.monotonic()
     outcome = _Outcome()
@@ -146,7 +150,8 @@ def _read(
             if use_validators and known is not None and known.get("hash") == digest:
                 outcome.unchanged = True
             else:
-                outcome.result = parse_feed(content, source)
+                left = deadline - (time.monotonic() - started)
+                outcome.result = parse_within(content, source, left)
     except FeedError as error:
         outcome.error = str(error)
     except Exception as exc:  # a bug in one format reader must not cost the other feeds
@@ -174,6 +179,7 @@ def ingest(
     source's cached papers, their state and what was known about it. ``force`` ignores every "not
     changed" shortcut. Up to ``workers`` sources are fetched and parsed at once.
     """
+    from reader_tui.budget import warm_up
     from reader_tui.feeds import source_key
 
     reports: list[SourceReport] = []
@@ -208,6 +214,9 @@ def ingest(
             finish(report, item, None)
         else:
             pending.append((report, item))
+
+    if pending:
+        warm_up()  # the parsers' fork server starts while the first feeds are fetched
 
     def read(report: SourceReport, item: _Pending) -> _Outcome:
         return _read(report.source, item.known, item.cached, force=force, timeout=timeout, deadline=deadline)

@@ -188,17 +188,18 @@ def run(reader_home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., 
 
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Sources really parsed: library.ingest takes parse_feed from reader_tui.feeds at call time."""
-    import reader_tui.feeds
+    """Sources really parsed: library.ingest takes parse_within from reader_tui.budget at call time."""
+    import reader_tui.budget
+    from reader_tui.feeds import ParseResult
 
     calls: list[str] = []
-    real = reader_tui.feeds.parse_feed
+    real = reader_tui.budget.parse_within
 
-    def counting(content: bytes, source: str, **options: bool) -> reader_tui.feeds.ParseResult:
+    def counting(content: bytes, source: str, seconds: float) -> ParseResult:
         calls.append(source)
-        return real(content, source, **options)
+        return real(content, source, seconds)
 
-    monkeypatch.setattr(reader_tui.feeds, "parse_feed", counting)
+    monkeypatch.setattr(reader_tui.budget, "parse_within", counting)
     return calls
 
 

@@ -1,0 +1,151 @@
+"""The parse budget: a feed is parsed in a child process, which is stopped when the feed's time is up.
+
+A parse is CPU-bound work in Python and in C (expat, regexes) that holds the GIL: a thread running one
+cannot be interrupted, and meanwhile the app's event loop and the refresh command's own deadline wait
+for it. A 100,000-character author once cost 35 s in one regex call, so ``refresh --timeout 1`` took
+35.7 s and the app answered ``j`` after 34 s. In a child process the parse has a core of its own and is
+killed when the budget runs out: the feed then fails with one line and its cached papers stay.
+
+Children are forked from a ``forkserver`` that has already imported the feed readers, so each one
+starts in milliseconds and never inherits the threads (or the locks they hold) of the app or of the
+refresh workers. The result comes back pickled through a pipe. Where no child process can be made, the
+parse runs in the calling thread, without a hard bound.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from reader_tui.safety import clean_line
+
+if TYPE_CHECKING:
+    from reader_tui.feeds import ParseResult
+
+PRELOAD = ["reader_tui.feeds", "reader_tui.feeds.fastpath", "feedparser"]
+"""Imported once by the fork server, so a child starts with everything a parse needs."""
+
+_lock = threading.RLock()
+_context: Any = None
+_usable = True
+
+
+def _forkserver() -> Any:
+    """The forkserver context (made once), or None where the platform has none."""
+    global _context, _usable
+    with _lock:
+        if _context is None and _usable:
+            try:
+                context = multiprocessing.get_context("forkserver")
+            except ValueError:
+                _usable = False
+                return None
+            context.set_forkserver_preload(PRELOAD)
+            _context = context
+        return _context
+
+
+def _ensure_server() -> bool:
+    """Start the fork server (and multiprocessing's resource tracker) unless running; False if it cannot.
+
+    Both hand ``sys.stderr``'s file descriptor to the new process, and inside the app that is Textual's
+    print capture, whose ``fileno()`` is -1 ("bad value(s) in fds_to_keep"). For the few milliseconds
+    of the start, ``sys.stderr`` is then a handle on the null device: the helpers have nothing to say
+    to the user, and a real terminal would be the app's screen.
+    """
+    from multiprocessing import forkserver
+
+    if _forkserver() is None:
+        return False
+    with _lock:
+        saved = sys.stderr
+        try:
+            if saved is None or saved.fileno() < 0:
+                raise ValueError
+        except (ValueError, OSError, AttributeError):
+            saved_fd_ok = False
+        else:
+            saved_fd_ok = True
+        try:
+            if saved_fd_ok:
+                forkserver.ensure_running()
+            else:
+                with open(os.devnull, "w") as null:
+                    sys.stderr = null
+                    try:
+                        forkserver.ensure_running()
+                    finally:
+                        sys.stderr = saved
+        except (OSError, ValueError):
+            return False
+    return True
+
+
+def warm_up() -> None:
+    """Start the fork server in the background (it takes ~0.3 s), so the first parse does not wait."""
+    threading.Thread(target=_ensure_server, name="reader-tui-forkserver", daemon=True).start()
+
+
+def _child(conn: Connection, content: bytes, source: str) -> None:
+    """Runs in the child: parse, then send ``("ok", result)`` or ``("error", reason)``."""
+    from reader_tui.feeds import FeedError, parse_feed
+
+    payload: tuple[str, object]
+    try:
+        payload = ("ok", parse_feed(content, source))
+    except FeedError as error:
+        payload = ("error", error.reason)
+    except Exception as exc:  # a bug in one format reader costs this feed only
+        reason = clean_line(str(exc))[:200]
+        payload = ("error", f"unexpected error ({type(exc).__name__}{': ' if reason else ''}{reason})")
+    conn.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    conn.close()
+
+
+def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
+    """``feeds.parse_feed(content, source)`` in a child process given ``seconds`` to finish.
+
+    Raises :class:`~reader_tui.feeds.FeedError` (one line) when the feed is not usable, when the time
+    is up, or when the child dies (out of memory, say).
+    """
+    from reader_tui.feeds import FeedError, parse_feed
+
+    give_up_at = time.monotonic() + seconds  # starting the child counts too
+    context = _forkserver()
+    if context is None or not _ensure_server():
+        return parse_feed(content, source)
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, content, source), daemon=True)
+    try:
+        child.start()
+    except OSError:  # no processes to be had (a sandbox, a process limit): parse here instead
+        receive.close()
+        send.close()
+        return parse_feed(content, source)
+    send.close()
+    try:
+        if not receive.poll(max(give_up_at - time.monotonic(), 0.0)):
+            raise FeedError(source, f"parsing took longer than {seconds:.3g} s (the feed's time budget)")
+        try:
+            kind, value = pickle.loads(receive.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            child.join(1.0)
+            raise FeedError(source, f"the parser stopped (exit code {child.exitcode})") from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if kind != "ok":
+        raise FeedError(source, str(value))
+    result: ParseResult = value
+    return result
+
+
+__all__ = ["parse_within", "warm_up"]

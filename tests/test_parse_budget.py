@@ -1,0 +1,77 @@
+"""The parse budget: a feed that takes too long to parse fails in one line within its deadline, and
+its cached papers stay; ``refresh --timeout`` bounds parsing as well as fetching.
+
+The slow feed here is simply large (thousands of items), so it stays slow whatever the feed readers
+do; a deadline far below its parse time stands for a hostile feed whose parse would never end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reader_tui import subscriptions
+from reader_tui.budget import parse_within
+from reader_tui.feeds import FeedError, parse_feed
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def big_feed(items: int, title: str = "Paper") -> bytes:
+    entries = "".join(
+        f"<item><title>{title} {n}: learning to triage feeds</title><link>https://example.org/p/{n}</link>"
+        f"<guid>https://example.org/p/{n}</guid><author>Ada Lovelace {n}</author>"
+        f"<description>&lt;p&gt;Abstract {n}. {'We study things. ' * 40}&lt;/p&gt;</description></item>"
+        for n in range(items)
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>'
+        f"<link>https://example.org/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+def test_within_its_budget_a_parse_gives_what_parsing_here_gives() -> None:
+    content = big_feed(50)
+    here = parse_feed(content, "big.xml")
+    there = parse_within(content, "big.xml", 60.0)
+    assert [p.to_dict() for p in there.papers] == [p.to_dict() for p in here.papers]
+    assert there.title == here.title and there.format == here.format
+
+
+def test_a_parse_past_its_budget_is_stopped_with_one_line() -> None:
+    content = big_feed(4000)
+    started = time.monotonic()
+    with pytest.raises(FeedError) as caught:
+        parse_within(content, "big.xml", 0.05)
+    assert time.monotonic() - started < 2.0  # stopped, not waited for
+    assert str(caught.value).startswith("big.xml: parsing took longer than 0.05 s")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_feed_error_in_the_child_is_the_same_one_line() -> None:
+    with pytest.raises(FeedError) as caught:
+        parse_within(b"<html><body>hello</body></html>", "page.html", 60.0)
+    assert str(caught.value) == "page.html: not a feed (HTML page)"
+
+
+def test_refresh_timeout_bounds_parsing_and_keeps_the_cached_papers(
+    run: Run, reader_home: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "big.xml"
+    feed.write_bytes(big_feed(3000))
+    subscriptions.save([subscriptions.Subscription(url=str(feed))])
+    code, out, _ = run("refresh", "--timeout", "60")
+    assert code == 0 and "3000 new of 3000" in out
+
+    feed.write_bytes(big_feed(6000, title="Changed"))  # a new body: parsed again, with 0.3 s in all
+    started = time.monotonic()
+    code, out, _ = run("refresh", "--timeout", "0.1")
+    took = time.monotonic() - started
+    assert code == 1
+    assert f"FAIL  {feed}: parsing took longer than" in out
+    assert took < 3.0, f"refresh --timeout 0.1 took {took:.1f} s"
+    code, out, _ = run("list")
+    assert code == 0 and len(out.splitlines()) == 3000 and "Changed" not in out  # the cache stayed
