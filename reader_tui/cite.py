@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .model import Paper, PaperState
-from .safety import UnsafeURLError, check_url, clean_line
+from .safety import UnsafeURLError, check_url, clean_data, clean_line
 
 FORMATS: tuple[str, ...] = ("bibtex", "ris", "markdown", "plain", "json")
 
@@ -120,7 +120,7 @@ def _names(paper: Paper) -> list[_Name]:
     names: list[_Name] = []
     for raw in paper.authors:
         name = _split_name(raw, leading=all(not n.given and not n.inverted for n in names))
-        if name.full:
+        if any(ch.isalnum() for ch in name.full):  # "", ",", "{}" or "\\" is no name: never an empty one
             names.append(name)
     return names
 
@@ -593,7 +593,8 @@ def export(papers: Sequence[Paper], fmt: str, states: Mapping[str, PaperState] |
     if name == "json":
         import json
 
-        return json.dumps([_with_state(p, with_state) for p in papers], ensure_ascii=False, indent=2) + "\n"
+        rows = clean_data([_with_state(p, with_state) for p in papers])
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if not papers:
         return ""
     if name == "bibtex":

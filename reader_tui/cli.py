@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader_tui import __version__
-from reader_tui.safety import clean_line
+from reader_tui.safety import clean_data, clean_line, clean_text
 
 if TYPE_CHECKING:
     from reader_tui.library import SourceReport
@@ -51,6 +51,17 @@ class CommandError(Exception):
 
 def _warn(message: str) -> None:
     print(f"reader-tui: {clean_line(message)}", file=sys.stderr)
+
+
+def _say(text: str, *, flush: bool = False) -> None:
+    """Print to stdout through the sanitizer: whatever the feeds or a hand-edited file hold (escape
+    sequences, BEL, BiDi overrides, invisible characters) never reaches the terminal."""
+    print(clean_text(text), flush=flush)
+
+
+def _say_json(value: object) -> None:
+    """Print JSON of ``value`` with every string in it sanitized first (so the JSON stays valid)."""
+    print(json.dumps(clean_data(value), ensure_ascii=False, indent=2))
 
 
 def _open_store() -> Store:
@@ -161,12 +172,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
             relevance, ranking = _relevance(store, papers)
             shown = [relevance.explain(scored) for scored in ranking.papers]
             if args.json:
-                print(json.dumps([scored.to_dict() for scored in shown], ensure_ascii=False, indent=2))
+                _say_json([scored.to_dict() for scored in shown])
             elif shown:
-                print("\n".join(_scored_line(store, scored) for scored in shown))
+                _say("\n".join(_scored_line(store, scored) for scored in shown))
             return 0
         if args.json:
-            print(json.dumps([paper.to_dict() for paper in papers], ensure_ascii=False, indent=2))
+            _say_json([paper.to_dict() for paper in papers])
             return 0
         lines = []
         for paper in papers:
@@ -175,7 +186,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
             date = paper.published.date().isoformat() if paper.published else " " * 10
             lines.append(f"{marks} {date}  {clean_line(paper.id):<16}  {clean_line(paper.title)}")
         if lines:
-            print("\n".join(lines))
+            _say("\n".join(lines))
     return 0
 
 
@@ -189,9 +200,9 @@ def _cmd_similar(args: argparse.Namespace) -> int:
         relevance = Relevance.build(store.papers(), {}, store, always=True)
         similar = relevance.similar(paper.id, top=args.top)
         if args.json:
-            print(json.dumps([scored.to_dict() for scored in similar], ensure_ascii=False, indent=2))
+            _say_json([scored.to_dict() for scored in similar])
         elif similar:
-            print("\n".join(_scored_line(store, scored) for scored in similar))
+            _say("\n".join(_scored_line(store, scored) for scored in similar))
         else:
             _warn(f"nothing in the library is like {clean_line(args.id)!r}")
     return 0
@@ -251,10 +262,10 @@ def _cmd_view(args: argparse.Namespace) -> int:
         try:
             if args.action == "add":
                 view = add_view(store, args.name, args.query)
-                print(f"saved view {clean_line(view.name)!r}: {clean_line(view.query)}")
+                _say(f"saved view {clean_line(view.name)!r}: {clean_line(view.query)}")
             elif args.action == "remove":
                 view = remove_view(store, args.name)
-                print(f"removed view {clean_line(view.name)!r}")
+                _say(f"removed view {clean_line(view.name)!r}")
             else:
                 from reader_tui.refresh import new_ids
 
@@ -262,14 +273,14 @@ def _cmd_view(args: argparse.Namespace) -> int:
                 counts = unread_counts(store, store.papers(), new_ids=frozenset(new_ids(store)))
                 if args.json:
                     rows = [{"name": v.name, "query": v.query, "unread": counts[v.name]} for v in saved]
-                    print(json.dumps(rows, ensure_ascii=False, indent=2))
+                    _say_json(rows)
                 elif not saved:
                     _warn("no views yet: reader-tui view add NAME QUERY")
                 else:
                     width = max(len(v.name) for v in saved)
                     for v in saved:
                         name, query = clean_line(v.name), clean_line(v.query)
-                        print(f"{name:<{width}}  {counts[v.name]:>6} unread  {query}")
+                        _say(f"{name:<{width}}  {counts[v.name]:>6} unread  {query}")
         except ViewError as error:
             raise CommandError(str(error)) from None
     return 0
@@ -310,7 +321,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             lines += ["note:", *(f"    {clean_line(line)}" for line in state.note.splitlines())]
         lines.append("")
         lines.append(summary_markdown(paper.summary_html, paper.first_link))
-        print("\n".join(lines))
+        _say("\n".join(lines))
     return 0
 
 
@@ -332,7 +343,7 @@ def _cmd_mark(args: argparse.Namespace) -> int:
             store.set_field(args.id, "note", args.note)
         state = store.state(args.id)
     shown_tags = f", tags: {clean_line(', '.join(state.tags))}" if state.tags else ""
-    print(
+    _say(
         f"{clean_line(args.id)}: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}"
         f"{shown_tags}{', has a note' if state.note else ''}"
     )
@@ -341,6 +352,7 @@ def _cmd_mark(args: argparse.Namespace) -> int:
 
 def _write_output(target: str | None, text: str, what: str) -> None:
     """Write to a file, or to stdout for None or ``-``; the note about the file goes to stderr."""
+    text = clean_text(text)  # already clean from cite/opml: the one sanitizer, applied once more
     if target in (None, "-"):
         sys.stdout.write(text)
         return
@@ -350,7 +362,7 @@ def _write_output(target: str | None, text: str, what: str) -> None:
             handle.write(text)
     except OSError as error:
         raise CommandError(f"cannot write {target}: {error.strerror or error}") from None
-    print(f"wrote {what} to {target}", file=sys.stderr)
+    print(f"wrote {what} to {clean_line(target)}", file=sys.stderr)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -398,11 +410,11 @@ def _cmd_add(args: argparse.Namespace) -> int:
     try:
         added, present = add([sub])
         if added:
-            print(f"added {url}; `reader-tui refresh` fetches it")
+            _say(f"added {url}; `reader-tui refresh` fetches it")
             return 0
         old = next(s for s in _load_subscriptions() if s.key == present[0].key)
         if args.title is None and not args.tags:
-            print(f"already subscribed: {old.url}")
+            _say(f"already subscribed: {old.url}")
             return 0
         changed = Subscription(
             url=old.url,
@@ -412,7 +424,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
         update(changed)
     except SubscriptionError as error:
         raise CommandError(str(error)) from None
-    print(f"already subscribed: {old.url} (title and tags updated)")
+    _say(f"already subscribed: {old.url} (title and tags updated)")
     return 0
 
 
@@ -425,7 +437,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     if removed is None:
         raise CommandError(f"not subscribed: {clean_line(args.url)}")
-    print(f"removed {removed.url}; its papers stay in the library")
+    _say(f"removed {removed.url}; its papers stay in the library")
     return 0
 
 
@@ -453,7 +465,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
             }
             for s in statuses
         ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        _say_json(rows)
         return 0
     if not statuses:
         print("no subscriptions: `reader-tui add URL` or `reader-tui import-opml FILE`", file=sys.stderr)
@@ -465,7 +477,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
         if s.error:
             facts += f"; last error ({_format_time(s.checked)}): {s.error}"
         lines += [f"{s.title}{tags}", f"    {clean_line(s.url)}", f"    {facts}"]
-    print("\n".join(lines))
+    _say("\n".join(lines))
     return 0
 
 
@@ -485,7 +497,7 @@ def _cmd_import_opml(args: argparse.Namespace) -> int:
         added, present = add(found.subscriptions)
     except SubscriptionError as error:
         raise CommandError(str(error)) from None
-    print(f"imported {len(added)} feeds ({len(present)} already subscribed)")
+    _say(f"imported {len(added)} feeds ({len(present)} already subscribed)")
     return 0
 
 
@@ -493,7 +505,11 @@ def _cmd_export_opml(args: argparse.Namespace) -> int:
     from reader_tui.opml import to_opml
 
     subscriptions = _load_subscriptions()
-    _write_output(args.file, to_opml(subscriptions), f"{len(subscriptions)} feeds")
+    skipped: list[str] = []
+    text = to_opml(subscriptions, skipped=skipped)
+    for line in skipped:
+        _warn(f"warning: {line}")
+    _write_output(args.file, text, f"{len(subscriptions) - len(skipped)} feeds")
     return 0
 
 
@@ -515,7 +531,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
             line = f"ok    {name}: unchanged"
         else:
             line = f"ok    {name}: {report.new} new of {report.papers}"
-        print(line, flush=True)
+        _say(line, flush=True)
         for warning in report.warnings:
             _warn(f"warning: {warning}")
 
@@ -530,7 +546,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     )
     if result.ok == 0:
         raise CommandError(summary)
-    print(summary)
+    _say(summary)
     return 0
 
 
@@ -557,10 +573,10 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         if args.status:
             pending = sum(1 for c in store.pending_changes() if c.field in ("read", "starred"))
             last = datetime.fromtimestamp(journal.last_sync, UTC) if journal.last_sync else None
-            print(f"server: {describe(settings)}")
-            print(f"last sync: {_format_time(last)}")
-            print(f"pending changes: {pending}")
-            print(f"last error: {clean_line(journal.last_error or 'none')}")
+            _say(f"server: {describe(settings)}")
+            _say(f"last sync: {_format_time(last)}")
+            _say(f"pending changes: {pending}")
+            _say(f"last error: {clean_line(journal.last_error or 'none')}")
             return 0
         outcome = sync_once(store, store.data_dir, settings, force=True)
     if outcome.error is not None or outcome.report is None:
@@ -569,8 +585,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         )
     report = outcome.report
     for line in report.lines():
-        print(clean_line(line))
-    print(
+        _say(clean_line(line))
+    _say(
         f"synced with {outcome.server}: {report.requests} requests in {report.seconds:.1f} s, "
         f"{outcome.pending} changes pending"
     )

@@ -56,6 +56,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from reader_tui.model import Paper, PaperState
+from reader_tui.safety import drop_invisible
 
 __all__ = [
     "MatchContext",
@@ -125,7 +126,8 @@ def _is_astral_mark(char: str) -> bool:
 
 
 def _fold(text: str) -> str:
-    """NFKD, drop combining marks, casefold; whitespace untouched (see :func:`normalize`).
+    """Drop invisible characters, NFKD, drop combining marks, casefold; whitespace untouched (see
+    :func:`normalize`). Without the first step ``zerowidth`` would not find ``Zero\u200bwidth``.
 
     Marks go before casefolding because casefold turns one of them (U+0345, the Greek iota
     subscript) into a letter; checked over all of Unicode, casefolding mark-free NFKD text
@@ -133,7 +135,7 @@ def _fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    folded = unicodedata.normalize("NFKD", text)
+    folded = unicodedata.normalize("NFKD", drop_invisible(text))
     if not folded.isascii():
         folded = _bmp_marks().sub("", folded)
         if len(folded.encode("utf-16-le", "surrogatepass")) != 2 * len(folded):

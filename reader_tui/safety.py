@@ -1,8 +1,11 @@
 """Feed text is written by strangers: this module makes it safe to show, copy and open.
 
 * :func:`clean_text` / :func:`clean_line` drop terminal escape sequences (CSI, OSC, DCS, 8-bit CSI),
-  C0/C1 control characters, DEL and BiDi overrides, so a title can neither drive the terminal nor
-  reorder what the user reads. U+200D (zero-width joiner) is kept so emoji sequences survive.
+  C0/C1 control characters, DEL, BiDi overrides and invisible characters (every format character,
+  Unicode category Cf: zero-width space and non-joiner, word joiner, BOM, tag characters...; and the
+  blank "fillers" such as U+3164), so a title can neither drive the terminal, reorder what the user
+  reads, hide words from search nor shift a row. U+200D (zero-width joiner) is kept so emoji sequences
+  survive. Display, search, the clipboard, exports and the CLI's output all go through them.
 * :func:`check_url` is the single gate for every URL the app opens: only absolute http(s) URLs pass.
 * :func:`open_url` is the single opener; it never goes through a shell.
 """
@@ -28,14 +31,58 @@ _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061
 _CONTROL_EXCEPT_NEWLINE_TAB = "".join(
     chr(c) for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if chr(c) not in "\n\t"
 )
-_DROP_MULTILINE = str.maketrans(dict.fromkeys(_CONTROL_EXCEPT_NEWLINE_TAB + _BIDI + "\r"))
-# Any character clean_text drops; every escape sequence starts with one of them, and so does "\r\n".
-_NEEDS_CLEANING = re.compile("[" + re.escape(_CONTROL_EXCEPT_NEWLINE_TAB + _BIDI + "\r") + "]")
+# Unicode 15's format characters (category Cf) below U+10000 except U+200D, and the blank fillers
+# that are letters to Unicode but show nothing (Hangul fillers, combining grapheme joiner, Khmer and
+# Mongolian invisible marks). tests/test_safety.py checks this against the running unicodedata.
+_INVISIBLE_BMP = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200c\u200e\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u3164\uffa0"
+)
+# Astral ones (tag characters above all) are matched apart: one astral range among the BMP ones makes
+# ``re`` drop its bitmap and scan 40 times slower.
+_INVISIBLE_ASTRAL = re.compile(
+    "[\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _expand(ranges: str) -> list[str]:
+    """The characters of a character-class body made of single characters and ``a-z`` ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(ranges):
+        if i + 2 < len(ranges) and ranges[i + 1] == "-":
+            out.extend(chr(c) for c in range(ord(ranges[i]), ord(ranges[i + 2]) + 1))
+            i += 3
+        else:
+            out.append(ranges[i])
+            i += 1
+    return out
+
+
+_DROP_MULTILINE = str.maketrans(
+    {
+        **dict.fromkeys(_CONTROL_EXCEPT_NEWLINE_TAB + _BIDI + "\r"),
+        **dict.fromkeys(_expand(_INVISIBLE_BMP)),
+        "\u2028": "\n",  # line and paragraph separators: newlines to a reader, not to a terminal
+        "\u2029": "\n",
+    }
+)
+# Any character clean_text changes, or any astral one (which may be invisible); every escape sequence
+# starts with one of them, and so does "\r\n".
+_NEEDS_CLEANING = re.compile(
+    "["
+    + re.escape(_CONTROL_EXCEPT_NEWLINE_TAB + _BIDI + "\r\u2028\u2029")
+    + _INVISIBLE_BMP
+    + "\U00010000-\U0010ffff]"
+)
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def clean_text(text: str | None) -> str:
-    """Strip escape sequences, control characters (keeping newlines and tabs) and BiDi overrides.
+    """Strip escape sequences, control characters (keeping newlines and tabs), BiDi overrides and
+    invisible characters (U+200D excepted).
 
     Text with none of those characters (nearly all of it) is returned as is after one regex scan in C:
     ``str.translate`` with a dict table costs a Python-level lookup per character, which was a quarter
@@ -46,7 +93,20 @@ def clean_text(text: str | None) -> str:
     if _NEEDS_CLEANING.search(text) is None:
         return text
     text = text.replace("\r\n", "\n")
-    return _ESCAPE_SEQUENCE.sub("", text).translate(_DROP_MULTILINE)
+    text = _ESCAPE_SEQUENCE.sub("", text).translate(_DROP_MULTILINE)
+    return _INVISIBLE_ASTRAL.sub("", text)
+
+
+_ANY_INVISIBLE = re.compile("[" + _INVISIBLE_BMP + "\U00010000-\U0010ffff]")
+_INVISIBLE = re.compile("[" + _INVISIBLE_BMP + "]")
+
+
+def drop_invisible(text: str) -> str:
+    """Only the invisible characters :func:`clean_text` drops, nothing else (search uses it on text
+    that holds its own control-character separators)."""
+    if text.isascii() or _ANY_INVISIBLE.search(text) is None:
+        return text
+    return _INVISIBLE_ASTRAL.sub("", _INVISIBLE.sub("", text))
 
 
 def clean_line(text: str | None) -> str:
@@ -54,11 +114,22 @@ def clean_line(text: str | None) -> str:
     return _WHITESPACE_RUN.sub(" ", clean_text(text)).strip()
 
 
+def clean_data(value: object) -> object:
+    """JSON-like data with :func:`clean_text` applied to every string in it (keys included)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        return [clean_data(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_data(key): clean_data(item) for key, item in value.items()}
+    return value
+
+
 class UnsafeURLError(ValueError):
     """A URL the app refuses to open; ``str(error)`` is a one-line reason for the user."""
 
 
-_URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
+_URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_INVISIBLE_BMP}\\u200d]")
 
 
 def _shown(url: str) -> str:
@@ -79,7 +150,7 @@ def check_url(url: str | None, base: str | None = None) -> str:
         raise UnsafeURLError(f"refused link with surrounding whitespace: {_shown(url)}")
     if url.startswith("-"):
         raise UnsafeURLError(f"refused link that starts with '-': {_shown(url)}")
-    if _URL_CONTROL.search(url):
+    if _URL_CONTROL.search(url) or _INVISIBLE_ASTRAL.search(url):
         raise UnsafeURLError(f"refused link with control characters: {_shown(url)}")
     if " " in url:
         raise UnsafeURLError(f"refused link with spaces: {_shown(url)}")

@@ -45,7 +45,7 @@ def test_clean_text_drops_escapes_controls_and_bidi(hostile: str, shown: str) ->
 
 def test_clean_text_keeps_lines_and_tabs_clean_line_makes_one_line() -> None:
     text = "Title\r\n  second\tline\rthird\x85\u2028"
-    assert clean_text(text) == "Title\n  second\tlinethird\u2028"
+    assert clean_text(text) == "Title\n  second\tlinethird\n"  # U+2028 is a line separator
     assert clean_line(text) == "Title second linethird"
     assert clean_text(None) == clean_line(None) == ""
 
