@@ -45,6 +45,8 @@ def load_config(path: Path | None = None) -> dict[str, object]:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
+    except RecursionError:  # tomllib recurses per nested array or table
+        raise ConfigError(f"{path}: nested too deeply to read") from None
     check_numbers(config, str(path))
     return config
 

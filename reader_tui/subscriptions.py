@@ -94,6 +94,8 @@ def parse(text: str, name: str = FEEDS_FILE, base: Path | None = None) -> list[S
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SubscriptionError(f"{name}: {clean_line(str(exc))}") from None
+    except RecursionError:  # tomllib recurses per nested array or table
+        raise SubscriptionError(f"{name}: nested too deeply to read") from None
     feeds = data.get("feed", [])
     if not isinstance(feeds, list):
         raise SubscriptionError(f"{name}: 'feed' must be written as [[feed]] blocks")

@@ -41,7 +41,14 @@ async def test_nan_minutes_in_the_app_is_one_line_and_q_still_quits(harness: Any
         await harness.settle(pilot)
         notes = [note for note in harness.notifications(app) if "config.toml" in note]
         assert len(notes) == 1 and "auto_refresh_minutes" in notes[0] and "\n" not in notes[0]
-        assert len(app.paper_list.papers) == 30  # the sample digest loads
+        assert len(app.paper_list.papers) == 30, harness.notifications(app)  # the sample digest loads
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+def test_a_config_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(path)
