@@ -17,6 +17,7 @@ a brace after a backslash).
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -263,7 +264,79 @@ def _bib_value(text: str | None) -> str:
     value = "".join(out).rstrip("\\").strip()
     if not _balanced(value):
         value = re.sub(r"[{}]", "", value).rstrip("\\").strip()
-    return _text_mode_safe(value)
+    return _text_mode_safe(_neutralise_commands(value))
+
+
+# TeX commands a title may use outside math: accents, font changes, logos and a few symbols. Any
+# other command word outside math is written as text (\textbackslash{}name), so a feed cannot make
+# the user's LaTeX read files (\input, \include), write them (\openout, \write18 runs programs with
+# shell escape), or redefine anything (\def, \catcode, \csname).
+_TEXT_COMMANDS = frozenset(
+    """
+    u v H c k r d b t ss o O ae AE oe OE aa AA l L i j
+    textbf textit emph texttt textsc textrm textsf textsl textup textnormal textmd
+    textsuperscript textsubscript underline mbox LaTeX TeX BibTeX LaTeXe
+    ldots dots textendash textemdash textquoteright textquoteleft textquotedblleft
+    textquotedblright textasciitilde textasciicircum textbackslash textbar textless textgreater
+    S P dag ddag copyright pounds quad qquad
+    """.split()
+)
+# Inside math almost any command is fair (\mathcal, \ln, \alpha...), except these.
+_DANGEROUS_COMMANDS = frozenset(
+    """
+    input include includeonly InputIfFileExists endinput openin openout closein closeout read
+    readline write immediate special shipout output def edef gdef xdef let futurelet global long
+    outer catcode lccode uccode sfcode mathcode delcode csname endcsname expandafter noexpand
+    afterassignment aftergroup newcommand renewcommand providecommand DeclareRobustCommand
+    newenvironment renewenvironment usepackage RequirePackage documentclass begin end batchmode
+    nonstopmode scrollmode errorstopmode everypar everymath everydisplay everyhbox everyvbox everycr
+    everyjob everyeof errmessage message errhelp jobname loop repeat makeatletter makeatother
+    newread newwrite verb scantokens pdfprimitive primitive directlua luaexec ShellEscape
+    """.split()
+)
+_TEX_SUPERSCRIPTS = re.compile(r"\^\^+")
+
+
+def _neutralise_commands(value: str) -> str:
+    """Write unknown TeX commands outside math, and dangerous ones anywhere, as harmless text.
+
+    ``\\input{/etc/passwd}`` becomes ``\\textbackslash{}input{/etc/passwd}`` (it prints, it reads
+    nothing). TeX's ``^^5c`` spelling of a backslash is broken up first, math such as ``$\\mathcal{O}$``
+    and accents such as ``\\'e`` or ``\\c{c}`` are kept. Math is told apart as in
+    :func:`_text_mode_safe`: an odd number of ``$`` means they are all dollars, none of it math.
+    """
+    if "^^" in value:
+        value = _TEX_SUPERSCRIPTS.sub("^", value)
+    if "\\" not in value:
+        return value
+    dollars = sum(1 for i, ch in enumerate(value) if ch == "$" and (i == 0 or value[i - 1] != "\\"))
+    may_be_math = dollars % 2 == 0
+    out: list[str] = []
+    math = False
+    i, size = 0, len(value)
+    while i < size:
+        ch = value[i]
+        if ch == "$" and may_be_math:
+            math = not math
+        if ch != "\\" or i + 1 >= size:
+            out.append(ch)
+            i += 1
+            continue
+        end = i + 1
+        while end < size and value[end].isascii() and value[end].isalpha():
+            end += 1
+        if end == i + 1:  # a control symbol (\\& \\$ \\' \\\\ ...): kept, with its character
+            out.append(value[i : i + 2])
+            i += 2
+            continue
+        name = value[i + 1 : end]
+        allowed = name not in _DANGEROUS_COMMANDS and (math or name in _TEXT_COMMANDS)
+        if allowed:
+            out.append("\\" + name)
+        else:
+            out.append(("\\backslash " if math else "\\textbackslash{}") + name)
+        i = end
+    return "".join(out)
 
 
 def _text_mode_safe(value: str) -> str:
@@ -524,12 +597,24 @@ def _md_escape(text: str) -> str:
     return text.replace("[", r"\[").replace("]", r"\]")
 
 
+def _md_text(text: str) -> str:
+    """Feed text as Markdown text: HTML escaped (a renderer passes ``<script>`` through as HTML)."""
+    return html.escape(clean_line(text), quote=False)
+
+
+_MD_URL = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", " ": "%20"})
+
+
 def markdown(paper: Paper) -> str:
-    """``[Title](abs url) — Authors, 2026``; more than five authors shorten to the first, et al."""
-    names = [clean_line(n.full) for n in _names(paper)]
-    title = _md_escape(clean_line(paper.title) or "Untitled")
+    """``[Title](abs url) — Authors, 2026``; more than five authors shorten to the first, et al.
+
+    ``<``, ``>`` and ``&`` in the title and names are written as entities, so a renderer shows
+    ``<script>`` rather than running it.
+    """
+    names = [_md_text(n.full) for n in _names(paper)]
+    title = _md_escape(_md_text(paper.title) or "Untitled")
     url = _abs_url(paper)
-    link = f"[{title}]({url.replace('(', '%28').replace(')', '%29')})" if url else title
+    link = f"[{title}]({url.translate(_MD_URL)})" if url else title
     who = ", ".join(names) if len(names) <= 5 else f"{names[0]} et al."
     extra = ", ".join(filter(None, (who, _year(paper))))
     return f"{link} — {extra}" if extra else link

@@ -351,17 +351,19 @@ def _cmd_mark(args: argparse.Namespace) -> int:
 
 
 def _write_output(target: str | None, text: str, what: str) -> None:
-    """Write to a file, or to stdout for None or ``-``; the note about the file goes to stderr."""
+    """Write to a file (atomically), or to stdout for None or ``-``; the note about the file goes to
+    stderr."""
     text = clean_text(text)  # already clean from cite/opml: the one sanitizer, applied once more
     if target in (None, "-"):
         sys.stdout.write(text)
         return
     assert target is not None
+    from reader_tui.paths import write_atomically
+
     try:
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_atomically(target, text)  # a full disk or a crash leaves the user's old file whole
     except OSError as error:
-        raise CommandError(f"cannot write {target}: {error.strerror or error}") from None
+        raise CommandError(f"cannot write {clean_line(target)}: {error.strerror or error}") from None
     print(f"wrote {what} to {clean_line(target)}", file=sys.stderr)
 
 
@@ -706,7 +708,7 @@ def _command_parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=10.0,
         metavar="SECONDS",
-        help="per-read timeout; a feed gets three times this in all (default 10)",
+        help="per-read timeout; a feed gets three times this in all, fetching and parsing (default 10)",
     )
     p_refresh.set_defaults(run=_cmd_refresh)
 

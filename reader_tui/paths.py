@@ -51,3 +51,51 @@ def styles_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).parent.parent / "styles"
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, racing other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    """Replace the file at ``path`` with ``text``: a temporary file beside it, synced, then renamed.
+
+    A crash or a full disk leaves the old file whole, never half of the new one. The file keeps its
+    permissions (a new one gets the usual ``0o666 & ~umask``); a symlink is followed, so the file it
+    points at is replaced. A target that is not a regular file (``/dev/stdout``, a FIFO) is written in
+    place, as renaming over it would make no sense. Raises ``OSError``.
+    """
+    import contextlib
+    import stat
+    import tempfile
+
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
