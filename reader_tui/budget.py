@@ -28,6 +28,13 @@ from reader_tui.safety import clean_line
 if TYPE_CHECKING:
     from reader_tui.feeds import ParseResult
 
+TEXT_MAX = 2_000
+"""Characters kept of a title or of one author, affiliation, keyword or category; the rest is cut
+("…"). The longest real titles are a few hundred characters; a 100,000-character author made every
+citation export take half a second and widened the search index for nothing."""
+LIST_MAX = 5_000
+"""Authors (affiliations, keywords, categories) kept per paper: the largest collaborations sign ~3,000."""
+
 PRELOAD = ["reader_tui.feeds", "reader_tui.feeds.fastpath", "feedparser"]
 """Imported once by the fork server, so a child starts with everything a parse needs."""
 
@@ -92,13 +99,33 @@ def warm_up() -> None:
     threading.Thread(target=_ensure_server, name="reader-tui-forkserver", daemon=True).start()
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+
+
+def cap_fields(result: ParseResult) -> ParseResult:
+    """Cut each paper's short fields to :data:`TEXT_MAX` characters and its lists to :data:`LIST_MAX`.
+
+    The feed readers cap what they process; this bounds what reaches the store, the list, the search
+    index and the citations whatever a reader lets through. Summaries are not cut here: the detail
+    pane renders the first ~20,000 characters and says how long the whole was.
+    """
+    for paper in result.papers:
+        paper.title = _cut(paper.title)
+        for name in ("authors", "affiliations", "keywords", "categories"):
+            values: list[str] = getattr(paper, name)
+            if len(values) > LIST_MAX or any(len(value) > TEXT_MAX for value in values):
+                setattr(paper, name, [_cut(value) for value in values[:LIST_MAX]])
+    return result
+
+
 def _child(conn: Connection, content: bytes, source: str) -> None:
     """Runs in the child: parse, then send ``("ok", result)`` or ``("error", reason)``."""
     from reader_tui.feeds import FeedError, parse_feed
 
     payload: tuple[str, object]
     try:
-        payload = ("ok", parse_feed(content, source))
+        payload = ("ok", cap_fields(parse_feed(content, source)))
     except FeedError as error:
         payload = ("error", error.reason)
     except Exception as exc:  # a bug in one format reader costs this feed only
@@ -109,7 +136,8 @@ def _child(conn: Connection, content: bytes, source: str) -> None:
 
 
 def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
-    """``feeds.parse_feed(content, source)`` in a child process given ``seconds`` to finish.
+    """``feeds.parse_feed(content, source)`` in a child process given ``seconds`` to finish, with
+    :func:`cap_fields` applied.
 
     Raises :class:`~reader_tui.feeds.FeedError` (one line) when the feed is not usable, when the time
     is up, or when the child dies (out of memory, say).
@@ -119,7 +147,7 @@ def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
     give_up_at = time.monotonic() + seconds  # starting the child counts too
     context = _forkserver()
     if context is None or not _ensure_server():
-        return parse_feed(content, source)
+        return cap_fields(parse_feed(content, source))
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, content, source), daemon=True)
     try:
@@ -127,7 +155,7 @@ def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
     except OSError:  # no processes to be had (a sandbox, a process limit): parse here instead
         receive.close()
         send.close()
-        return parse_feed(content, source)
+        return cap_fields(parse_feed(content, source))
     send.close()
     try:
         if not receive.poll(max(give_up_at - time.monotonic(), 0.0)):
@@ -148,4 +176,4 @@ def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
     return result
 
 
-__all__ = ["parse_within", "warm_up"]
+__all__ = ["LIST_MAX", "TEXT_MAX", "cap_fields", "parse_within", "warm_up"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reader_tui import subscriptions
-from reader_tui.budget import parse_within
+from reader_tui.budget import LIST_MAX, TEXT_MAX, cap_fields, parse_within
 from reader_tui.feeds import FeedError, parse_feed
 
 Run = Callable[..., tuple[int, str, str]]
@@ -75,3 +75,32 @@ def test_refresh_timeout_bounds_parsing_and_keeps_the_cached_papers(
     assert took < 3.0, f"refresh --timeout 0.1 took {took:.1f} s"
     code, out, _ = run("list")
     assert code == 0 and len(out.splitlines()) == 3000 and "Changed" not in out  # the cache stayed
+
+
+def test_titles_and_names_are_capped_before_they_reach_the_library(run: Run, tmp_path: Path) -> None:
+    long_title = "word " * 20_000  # 100,000 characters
+    long_author = "Ada " * 25_000  # spaces keep the feed readers' own regexes quick here
+    feed = tmp_path / "long.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Long</title><link>https://e.org/</link>'
+        f"<item><title>{long_title}</title><link>https://e.org/1</link><author>{long_author}</author>"
+        "<description>x</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    result = parse_within(feed.read_bytes(), str(feed), 60.0)
+    (paper,) = result.papers
+    assert len(paper.title) == TEXT_MAX and paper.title.endswith("…")
+    assert all(len(author) <= TEXT_MAX for author in paper.authors)
+    code, out, _ = run("export", str(feed), "--format", "bibtex")
+    assert code == 0 and len(out) < 3 * TEXT_MAX + 500
+
+
+def test_lists_are_capped() -> None:
+    from reader_tui.feeds import ParseResult
+    from reader_tui.model import Paper
+
+    paper = Paper(
+        id="x", title="t", authors=[f"Author {n}" for n in range(LIST_MAX + 10)], keywords=["k" * 9000]
+    )
+    capped = cap_fields(ParseResult("s", None, "generic", [paper])).papers[0]
+    assert len(capped.authors) == LIST_MAX and capped.keywords == ["k" * (TEXT_MAX - 1) + "…"]
