@@ -13,8 +13,9 @@ Work done once is not done again:
 Any of these shortcuts is only taken while the store still holds a paper the source gave last time, so
 a paper cache that was lost or restored from an old backup is refilled on the next read.
 
-Fetching and parsing run in worker threads (several sources at once); every store write happens in the
-calling thread, as each source finishes, so a slow feed never holds back the others' papers.
+Fetching runs in worker threads (several sources at once), each feed's parse in a child process that is
+stopped at the feed's deadline (:mod:`reader_tui.budget`); every store write happens in the calling
+thread, as each source finishes, so a slow feed never holds back the others' papers.
 """
 
 from __future__ import annotations
