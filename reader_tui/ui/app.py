@@ -567,6 +567,8 @@ class ReaderApp(InOrderKeys):
             return
         if event.worker.group != "ingest":
             return
+        if not self.query("#refresh-bar"):
+            return  # the app is closing and its widgets are gone (a refresh finished as it quit)
         if event.state == WorkerState.ERROR:
             self.query_one("#refresh-bar").display = False
             self.notify(f"reload failed: {event.worker.error}", severity="error", markup=False)
