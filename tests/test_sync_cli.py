@@ -183,3 +183,17 @@ def test_kill_9_in_the_middle_of_a_sync_loses_nothing(home: Path, miniflux: Fake
     with Store(home / "data") as store:
         assert store.pending_changes() == [] and store.state(arxiv(1)).starred
         assert all(store.state(arxiv(n)).read for n in range(600))
+
+
+def test_two_syncs_of_one_library_never_run_at_once(home: Path, run: Run, miniflux: FakeMiniflux) -> None:
+    from filelock import FileLock
+
+    seed(miniflux, 1)
+    write_sync_config(home, miniflux.url)
+    run("sync")
+    run("mark", arxiv(0), "--read")
+    with FileLock(str(home / "data" / "sync.json.lock")):  # the app's sync, say, is running
+        code, _, err = run("sync")
+    assert code == 1 and "another sync of this library is running" in err
+    assert "pending changes: 1" in run("sync", "--status")[1]
+    assert run("sync")[0] == 0 and miniflux.entries[min(miniflux.entries)]["status"] == "read"

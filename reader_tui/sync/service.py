@@ -61,6 +61,27 @@ def sync_once(
 
     if not force and clock() < journal.last_attempt + journal.backoff():
         return SyncOutcome(server, None, journal.last_error, pending(), journal.last_sync, skipped=True)
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(journal.path) + ".lock", timeout=0)
+    try:
+        with lock:
+            return _sync_locked(store, Journal.load(journal.path.parent), settings, server, pending, clock)
+    except Timeout:
+        busy = "another sync of this library is running (the app or reader-tui sync); try again after it"
+        return SyncOutcome(server, None, busy, pending(), journal.last_sync)
+
+
+def _sync_locked(
+    store: SyncStore,
+    journal: Journal,
+    settings: SyncSettings,
+    server: str,
+    pending: Callable[[], int],
+    clock: Callable[[], float],
+) -> SyncOutcome:
+    """The sync proper, under the lock that keeps two processes from syncing one library at once (each
+    would write the journal from what it read before the other's run)."""
     try:
         backend = make_backend(settings, secret(settings))
     except SyncError as error:
