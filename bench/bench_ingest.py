@@ -12,6 +12,10 @@ start-up and imports count for both: newsboat with its own urls file, cache and 
 temp dir; reader-tui as ``library.ingest(Store(tmp), [url])`` followed by ``Store.close()`` (which
 writes the store). Wall time and peak RSS come from ``os.wait4`` on that process alone.
 
+Since the parse budget (``reader_tui/budget.py``), reader-tui parses each feed in a child forked by a
+fork server that is not this process's child: its CPU and memory are not in the CPU and peak RSS
+columns, which cover the main process only (wall time covers everything).
+
 ``--profile`` instead runs one ingest in this process under cProfile and prints the hot spots.
 """
 

@@ -10,6 +10,10 @@ Children are forked from a ``forkserver`` that has already imported the feed rea
 starts in milliseconds and never inherits the threads (or the locks they hold) of the app or of the
 refresh workers. The result comes back pickled through a pipe. Where no child process can be made, the
 parse runs in the calling thread, without a hard bound.
+
+As with any multiprocessing child, the program's ``__main__`` file is imported again in each child (as
+``__mp_main__``): our console script and ``python -m reader_tui`` guard their entry point, but a script
+that calls :func:`reader_tui.library.ingest` needs ``if __name__ == "__main__":`` around its own code.
 """
 
 from __future__ import annotations
