@@ -61,6 +61,56 @@ class Links:
         return cls(abs=data.get("abs"), pdf=data.get("pdf"), post=data.get("post"), doi=data.get("doi"))
 
 
+@dataclass(slots=True)
+class Venue:
+    """Where a journal paper was published, as a citation needs it (all text, as the feed wrote it).
+
+    ``pages`` is ``"651-665"`` or a single article number (``"102531"``); ``issue`` is PRISM's
+    ``number``. Empty for preprints: arXiv's own journal reference stays in ``Paper.journal_ref``.
+    """
+
+    journal: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.journal, self.volume, self.issue, self.pages, self.publisher))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            name: value
+            for name, value in (
+                ("journal", self.journal),
+                ("volume", self.volume),
+                ("issue", self.issue),
+                ("pages", self.pages),
+                ("publisher", self.publisher),
+            )
+            if value
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Venue:
+        data = data or {}
+        return cls(
+            journal=data.get("journal"),
+            volume=data.get("volume"),
+            issue=data.get("issue"),
+            pages=data.get("pages"),
+            publisher=data.get("publisher"),
+        )
+
+
+CITATION_FIELDS = frozenset(
+    {"title", "arxiv_id", "version", "authors", "affiliations", "published", "journal_ref", "venue"}
+)
+"""What a paper's own source says about it and no other feed may change (with ``links.doi``): a relay
+blog linking an arXiv paper, or an index listing a journal's DOI, may add what is missing elsewhere
+(its post link, a comment) but never rename, re-author or re-date the paper."""
+
+
 @dataclass(slots=True, init=False, eq=False)
 class Paper:
     """One paper (or, for non-paper feed items, one plain item with ``is_paper`` False).
@@ -95,6 +145,11 @@ class Paper:
     journal_ref: str | None = None
     comment: str | None = None
     is_paper: bool = True
+    venue: Venue = field(default_factory=Venue)
+    """Journal, volume, issue, pages, publisher (journal papers); the DOI is ``links.doi``."""
+    owned: bool = False
+    """This copy came from the paper's own source: an arXiv feed for an arXiv paper, the journal's
+    own table of contents (or bioRxiv) for a DOI. See :meth:`merge`."""
 
     def __init__(
         self,
@@ -116,6 +171,8 @@ class Paper:
         is_paper: bool = True,
         *,
         summary_packed: str | bytes = "",
+        venue: Venue | None = None,
+        owned: bool = False,
     ) -> None:
         self.id = id
         self.title = title
@@ -133,6 +190,13 @@ class Paper:
         self.journal_ref = journal_ref
         self.comment = comment
         self.is_paper = is_paper
+        self.venue = venue if venue is not None else Venue()
+        self.owned = owned
+
+    @property
+    def doi(self) -> str | None:
+        """The bare DOI (``10.1038/…``), or None."""
+        return self.links.doi
 
     @property
     def summary_html(self) -> str:
@@ -164,21 +228,46 @@ class Paper:
         return self.categories[0] if self.categories else None
 
     @property
+    def doi_url(self) -> str | None:
+        """``https://doi.org/DOI`` (the DOI percent-encoded where a URL needs it), or None."""
+        if not self.links.doi:
+            return None
+        from urllib.parse import quote
+
+        return "https://doi.org/" + quote(self.links.doi, safe="/:;()._-<>[]")
+
+    @property
+    def page_link(self) -> str | None:
+        """The paper's own page: abstract, else the feed's post, else the DOI's landing page."""
+        return self.links.abs or self.links.post or self.doi_url
+
+    @property
     def first_link(self) -> str | None:
-        """The best page to show for the paper: abstract, else post, else PDF."""
-        return self.links.abs or self.links.post or self.links.pdf
+        """The best page to show for the paper: abstract, else post, else DOI page, else PDF."""
+        return self.page_link or self.links.pdf
 
     def merge(self, other: Paper) -> Paper:
         """Combine two sightings of the same paper: keep what each knows, remember both feeds.
 
         Fields this copy lacks are taken from ``other``; the higher version wins for version-bearing
         fields; ``feeds`` is the union in first-seen order.
+
+        Trust: when exactly one copy comes from the paper's own source (``owned``), its
+        :data:`CITATION_FIELDS` and DOI are kept as they are, gaps included; the other copy only adds
+        what lies outside them (its post link, PDF, comment, keywords, its feed).
         """
         if other.id != self.id:
             raise ValueError(f"cannot merge {other.id!r} into {self.id!r}")
+        if other.owned and not self.owned:
+            merged = other.merge(self)
+            merged.feeds = list(dict.fromkeys([*self.feeds, *other.feeds]))
+            return merged
+        guarded = self.owned and not other.owned
         merged = replace(self)
         for f in fields(Paper):
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if guarded and f.name in CITATION_FIELDS:
+                continue
             if f.name == "feeds":
                 merged.feeds = list(dict.fromkeys([*mine, *theirs]))
             elif f.name == "links":
@@ -186,13 +275,17 @@ class Paper:
                     abs=mine.abs or theirs.abs,
                     pdf=mine.pdf or theirs.pdf,
                     post=mine.post or theirs.post,
-                    doi=mine.doi or theirs.doi,
+                    doi=mine.doi if guarded else mine.doi or theirs.doi,
+                )
+            elif f.name == "venue":
+                merged.venue = Venue(
+                    *(a or b for a, b in zip(_venue_values(mine), _venue_values(theirs), strict=True))
                 )
             elif f.name == "version":
                 versions = [v for v in (mine, theirs) if v is not None]
                 merged.version = max(versions) if versions else None
-            elif f.name == "is_paper":
-                merged.is_paper = mine or theirs
+            elif f.name in ("is_paper", "owned"):
+                setattr(merged, f.name, mine or theirs)
             elif not mine and theirs:
                 setattr(merged, f.name, theirs)
         return merged
@@ -216,6 +309,8 @@ class Paper:
             "journal_ref": self.journal_ref,
             "comment": self.comment,
             "is_paper": self.is_paper,
+            "venue": self.venue.to_dict(),
+            "owned": self.owned,
         }
 
     @classmethod
@@ -238,7 +333,13 @@ class Paper:
             journal_ref=data.get("journal_ref"),
             comment=data.get("comment"),
             is_paper=data.get("is_paper", True),
+            venue=Venue.from_dict(data.get("venue")),
+            owned=bool(data.get("owned", False)),
         )
+
+
+def _venue_values(venue: Venue) -> tuple[str | None, ...]:
+    return (venue.journal, venue.volume, venue.issue, venue.pages, venue.publisher)
 
 
 _FIELDS_BUT_SUMMARY = attrgetter(*(f.name for f in fields(Paper) if f.name != "summary_packed"))

@@ -54,7 +54,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from reader_tui import paths
-from reader_tui.model import STATE_FIELDS, FieldChange, Links, Paper, PaperState, check_field
+from reader_tui.model import STATE_FIELDS, FieldChange, Links, Paper, PaperState, Venue, check_field
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -129,6 +129,10 @@ def _paper_doc(paper: Paper) -> dict[str, Any]:
         doc["comment"] = paper.comment
     if paper.is_paper is not True:
         doc["is_paper"] = paper.is_paper
+    if paper.venue:
+        doc["venue"] = paper.venue.to_dict()
+    if paper.owned:
+        doc["owned"] = True
     return doc
 
 
@@ -172,6 +176,8 @@ def _paper_from_doc(doc: dict[str, Any]) -> Paper:
         get("comment"),
         get("is_paper", True),
         summary_packed=_a2b(packed) if packed else "",
+        venue=Venue.from_dict(venue) if (venue := get("venue")) else None,
+        owned=get("owned", False),
     )
 
 
