@@ -79,6 +79,7 @@ _NAME_PATTERNS = (
 # author without the keyword was scanned to its end from every position (24 s).
 _COLLABORATION = re.compile(r"(?<![a-z0-9\s])([a-z0-9\s]+\s+(?:collaboration|group|team))", re.IGNORECASE)
 _COMMA_SUFFIX = re.compile(r"^(\S.*\s\S+?)\s*,\s*(Jr\.?|Sr\.?|II|III|IV)$", re.IGNORECASE)
+_CJK_NAME = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,4}")
 _DOT_NO_SPACE = re.compile(r"(?<!\\)\.([^\s\-])")
 
 
@@ -107,6 +108,8 @@ def _split_name(raw: str, leading: bool) -> _Name:
     if "," in name:
         surname, _, rest = name.partition(",")
         return _Name(surname.strip(), rest.strip(" ,"), "", name, True)
+    if _CJK_NAME.fullmatch(name):  # 范存祥: the family name comes first, written as one word
+        return _Name(name[0], name[1:], "", name, False)
     name = _DOT_NO_SPACE.sub(r". \1", name)
     if leading and (m := _COLLABORATION.search(name)):
         collab = clean_line(m.group(1))
@@ -134,6 +137,30 @@ def _alnum(text: str) -> str:
 
 def _year(paper: Paper) -> str | None:
     return str(paper.published.year) if isinstance(paper.published, datetime) else None
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _month(paper: Paper) -> str | None:
+    """BibTeX's month macro (``jul``), which every style prints in its own language."""
+    return _MONTHS[paper.published.month - 1] if isinstance(paper.published, datetime) else None
+
+
+def _journal(paper: Paper) -> str | None:
+    """The journal a non-arXiv paper appeared in: the feed's, else bioRxiv/medRxiv by link or DOI."""
+    if _arxiv_id(paper):
+        return None
+    return clean_line(paper.venue.journal) or _preprint_server(paper)
+
+
+def _pages(paper: Paper) -> tuple[str, str] | None:
+    """``("651", "665")`` from ``651-665``/``651–665``; ``("102531", "")`` for an article number."""
+    pages = clean_line(paper.venue.pages)
+    if not pages:
+        return None
+    first, _, last = pages.replace("–", "-").replace("--", "-").partition("-")
+    return first.strip(), last.strip()
 
 
 def bibtex_key(paper: Paper) -> str:
@@ -218,25 +245,33 @@ def _bib_author(name: _Name) -> str:
 def bibtex(paper: Paper, key: str | None = None, state: PaperState | None = None) -> str:
     """One entry in arXiv's exact layout (no trailing newline), keyed ``key`` or :func:`bibtex_key`.
 
-    arXiv papers are ``@misc`` with eprint/archivePrefix/primaryClass; bioRxiv/medRxiv papers are
-    ``@article`` with ``journal``; anything else is ``@misc`` with its DOI and link. A non-arXiv
-    DOI is written bare, as BibTeX styles expect; for arXiv papers it keeps arXiv's URL form.
+    arXiv papers are ``@misc`` with eprint/archivePrefix/primaryClass; journal papers (and
+    bioRxiv/medRxiv ones) are ``@article`` with ``journal``, ``volume``, ``number``, ``pages`` and
+    ``month`` where known; anything else is ``@misc`` with its DOI and link. A non-arXiv DOI is
+    written bare, as BibTeX styles expect; for arXiv papers it keeps arXiv's URL form.
     """
     key = _alnum(key) if key is not None else bibtex_key(paper)
     authors = " and ".join(_bib_author(n) for n in _names(paper))
     year = _year(paper)
     arxiv_id = _arxiv_id(paper)
-    server = None if arxiv_id else _preprint_server(paper)
+    journal = _journal(paper)
     lines = [
-        f"@{'article' if server else 'misc'}{{{key or 'unknown'},",
+        f"@{'article' if journal else 'misc'}{{{key or 'unknown'},",
         f"      title={{{_bib_value(paper.title)}}}, ",
     ]
     if authors:
         lines.append(f"      author={{{authors}}},")
-    if server:
-        lines.append(f"      journal={{{server}}},")
+    if journal:
+        lines.append(f"      journal={{{_bib_value(journal)}}},")
+        for name, value in (("volume", paper.venue.volume), ("number", paper.venue.issue)):
+            if value := clean_line(value):
+                lines.append(f"      {name}={{{_bib_value(value)}}},")
+        if pages := _pages(paper):
+            lines.append(f"      pages={{{_bib_value('--'.join(filter(None, pages)))}}},")
     if year:
         lines.append(f"      year={{{year}}},")
+    if journal and (month := _month(paper)):
+        lines.append(f"      month={month},")
     if arxiv_id:
         lines.append(f"      eprint={{{arxiv_id}}},")
         lines.append("      archivePrefix={arXiv},")
@@ -404,18 +439,27 @@ def _ris_name(name: _Name) -> str:
 
 def ris(paper: Paper, state: PaperState | None = None) -> str:
     """One RIS record, ending with ``ER  - ``. arXiv preprints are ``GEN`` with publisher arXiv
-    (RIS has no preprint type); bioRxiv/medRxiv papers are ``JOUR`` with the server as journal.
+    (RIS has no preprint type); journal papers (bioRxiv/medRxiv too) are ``JOUR`` with the journal,
+    volume (``VL``), issue (``IS``), first and last page (``SP``/``EP``).
     """
     lines: list[tuple[str, str]] = []
     arxiv_id = _arxiv_id(paper)
-    server = None if arxiv_id else _preprint_server(paper)
-    lines.append(("TY", "JOUR" if server else "GEN"))
+    journal = _journal(paper)
+    lines.append(("TY", "JOUR" if journal else "GEN"))
     lines.extend(("AU", _ris_name(n)) for n in _names(paper))
     lines.append(("TI", clean_line(paper.title)))
-    if server:
-        lines.extend((("T2", server), ("JO", server)))
+    if journal:
+        lines.extend((("T2", journal), ("JO", journal)))
+        numbers = (("VL", paper.venue.volume), ("IS", paper.venue.issue))
+        lines.extend((tag, value) for tag, value in numbers if value)
+        if pages := _pages(paper):
+            lines.extend((tag, value) for tag, value in zip(("SP", "EP"), pages, strict=True) if value)
+        if paper.venue.publisher:
+            lines.append(("PB", paper.venue.publisher))
     if year := _year(paper):
         lines.append(("PY", year))
+        if journal and paper.published is not None:
+            lines.append(("DA", paper.published.strftime("%Y/%m/%d")))
     if arxiv_id:
         lines.append(("PB", "arXiv"))
         lines.append(("DO", _journal_doi(paper) or f"10.48550/arXiv.{arxiv_id}"))

@@ -282,6 +282,7 @@ class PaperFields:
         "paper",
         "paper_id",
         "timestamp",
+        "venue",
     )
 
     def __init__(self, paper: Paper) -> None:
@@ -306,6 +307,11 @@ class PaperFields:
         self.feeds = sys.intern(feeds)
         self.categories = sys.intern("\n" + categories)
         self.other_id = pid if pid != arxiv_id else None
+        journal, doi = paper.venue.journal, paper.links.doi
+        # "journal\ndoi", normalised; None for the many papers (arXiv's) that have neither.
+        self.venue = None
+        if journal or doi:
+            self.venue = sys.intern(normalize(journal or "")) + "\n" + (doi or "").lower()
         published = paper.published
         self.day = published.date().toordinal() if published is not None else None
         self.timestamp = _timestamp(published) if published is not None else None
@@ -363,6 +369,11 @@ def _matcher(attr: str, needle: str) -> Callable[[PaperFields], bool]:
     if attr == "categories":
         prefix = "\n" + needle
         return lambda f: prefix in f.categories
+    if attr == "journal":
+        return lambda f: f.venue is not None and f.venue.find(needle, 0, f.venue.index("\n")) >= 0
+    if attr == "doi":
+        doi = needle.removeprefix("https://doi.org/").removeprefix("doi:")
+        return lambda f: f.venue is not None and f.venue.find(doi, f.venue.index("\n") + 1) >= 0
     if attr == "ids":
         arxiv_field = _SPANS["arxiv_id"]
 
@@ -413,6 +424,8 @@ _TEXT_FIELDS = {
     "kw": "keywords",
     "feed": "feeds",
     "id": "ids",
+    "journal": "journal",
+    "doi": "doi",
 }
 
 
@@ -421,7 +434,8 @@ class _Text(_Node):
     needle: str
     attr: str = "hay"
     """Which :class:`PaperFields` field to search (``title``, ``authors``, ``affiliations``, ``keywords``,
-    ``categories`` (a prefix of any), ``feeds``, ``ids``); ``hay`` is every unscoped field."""
+    ``categories`` (a prefix of any), ``feeds``, ``ids``, ``journal``, ``doi``); ``hay`` is every
+    unscoped field."""
 
     def cost(self) -> int:
         return 3 if self.attr == "hay" else 2
@@ -663,7 +677,7 @@ _QUOTES = {'"': '"', "“": "”"}
 """Opening to closing quote: typographic quotes too, which CJK input methods and some keyboards type."""
 _WORD_STOP = '()"“'
 _KNOWN_FIELDS = (
-    "title", "author", "affil", "cat", "kw", "feed", "id", "is", "after", "before", "since",
+    "title", "author", "affil", "cat", "kw", "feed", "id", "journal", "doi", "is", "after", "before", "since",
     "tag", "has", "note",
 )  # fmt: skip
 _HAS = ("note", "tag", "tags")
@@ -989,7 +1003,7 @@ class SearchIndex:
                 else:
                     positions = [i for i in positions if needle in get(rows[i])]
                 continue
-            if attr != "ids":  # a slice of the short fields: str.find between its offsets
+            if attr in _SPANS:  # a slice of the short fields: str.find between its offsets
                 hi = _SPAN_BITS * _SPANS[attr]
                 lo = max(hi - _SPAN_BITS, 0)
                 first = 0 if hi == 0 else 1  # the title starts at 0; others just after a "\n"

@@ -274,6 +274,7 @@ def test_biorxiv_paper_is_an_article_with_its_doi() -> None:
         "and Auger, A. and Koch, C. and Dallery, J.-F. and O'Connell, R. J.},\n"
         "      journal={bioRxiv},\n"
         "      year={2023},\n"
+        "      month=dec,\n"
         "      doi={10.1101/2023.12.16.571984},\n"
         "      url={https://doi.org/10.1101/2023.12.16.571984}, \n"
         "}"

@@ -17,12 +17,11 @@ from reader_tui.feeds import FeedError, load_feed, parse_feed, source_key
 from reader_tui.feeds.common import (
     arxiv_categories,
     arxiv_from_url,
-    decode_tex,
     plain_to_html,
     split_arxiv_id,
     split_authors,
-    split_surname_initials,
 )
+from reader_tui.feeds.names import decode_tex
 from reader_tui.safety import clean_text
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -253,13 +252,13 @@ def test_split_authors() -> None:
 
 
 def test_surname_initials_pairs_are_not_split_at_every_comma() -> None:
-    assert split_surname_initials("LAPALU, N., Lu, A., Plaumann, P.-L., O'Connell, R. J.") == [
+    assert split_authors("LAPALU, N., Lu, A., Plaumann, P.-L., O'Connell, R. J.") == [
         "N. LAPALU",
         "A. Lu",
         "P.-L. Plaumann",
         "R. J. O'Connell",
     ]
-    assert split_surname_initials("Consortium X, Smith, J.") == ["Consortium X", "J. Smith"]
+    assert split_authors("Consortium X, Smith, J.") == ["Consortium X", "J. Smith"]
 
 
 def test_plain_abstracts_become_escaped_paragraphs() -> None:

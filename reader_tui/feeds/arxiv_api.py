@@ -64,6 +64,7 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
         links=Links(abs=abs_url(arxiv_id), pdf=_pdf_link(entry) or pdf_url(arxiv_id), doi=doi),
         published=entry_date(entry) or ctx.feed_date,
         feeds=[ctx.source_key],
+        owned=True,
         journal_ref=clean_line(entry.get("arxiv_journal_ref")) or None,
         comment=clean_line(entry.get("arxiv_comment")) or None,
     )

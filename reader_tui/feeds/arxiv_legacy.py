@@ -11,13 +11,13 @@ import re
 from typing import Any
 
 from reader_tui.feeds.common import (
+    TITLE_MAX,
     Entry,
     FeedContext,
     abs_url,
     arxiv_categories,
     arxiv_from_url,
     clean_html,
-    decode_tex,
     dedupe,
     entry_html,
     pdf_url,
@@ -26,27 +26,29 @@ from reader_tui.feeds.common import (
     strip_tags,
     unwrap_html,
 )
+from reader_tui.feeds.names import decode_tex
 from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
 
 FORMAT = "arxiv-legacy"
 
 _SUFFIX = re.compile(
-    r"\.?\s*\(arXiv:(?P<id>\S+?)\s*(?:\[(?P<category>[^\]]+)\])?\s*(?P<status>[A-Z][A-Z ]*?)?\s*\)\s*$"
+    r"\.?\s{0,3}\(arXiv:(?P<id>\S{1,40}?)\s{0,3}(?:\[(?P<category>[^\]]{1,60})\])?\s{0,3}"
+    r"(?P<status>[A-Z][A-Z ]{0,30}?)?\s{0,3}\)\s{0,10}$"
 )
-_ANCHOR_TEXT = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S | re.I)
+_ANCHOR_TEXT = re.compile(r"<a\b[^<>]{0,4000}>([^<]{0,1000})</a>", re.I)
 _STATUS = {"": "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
 
 
 def detect(parsed: Any) -> bool:
     return str(parsed.get("version", "")).startswith(("rss09", "rss10")) and any(
-        _SUFFIX.search(str(entry.get("title", ""))) for entry in parsed.entries
+        _SUFFIX.search(str(entry.get("title", ""))[:TITLE_MAX]) for entry in parsed.entries
     )
 
 
 def split_title(title: str) -> tuple[str, tuple[str, int | None] | None, str | None, str]:
     """``"T. (arXiv:2111.01127v1 [cs.RO] UPDATED)"`` -> ``("T", (id, 1), "cs.RO", "UPDATED")``."""
-    title = clean_line(title)
+    title = clean_line(title[:TITLE_MAX])
     match = _SUFFIX.search(title)
     if not match:
         return title, None, None, ""
@@ -78,5 +80,6 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
         links=Links(abs=abs_url(arxiv_id), pdf=pdf_url(arxiv_id)),
         published=ctx.feed_date,
         feeds=[ctx.source_key],
+        owned=True,
         announce_type=_STATUS.get(status.strip(), status.strip().lower() or None),
     )

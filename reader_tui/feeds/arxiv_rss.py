@@ -62,6 +62,7 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
         links=Links(abs=abs_url(arxiv_id), pdf=pdf_url(arxiv_id), doi=doi),
         published=entry_date(entry) or ctx.feed_date,
         feeds=[ctx.source_key],
+        owned=True,
         announce_type=announce_type,
         journal_ref=clean_line(entry.get("arxiv_journal_reference")) or None,
     )

@@ -14,20 +14,20 @@ from reader_tui.feeds.common import (
     Entry,
     FeedContext,
     clean_html,
+    entry_authors,
     entry_date,
     entry_doi,
     entry_html,
     entry_text,
     host_of,
     safe_link,
-    split_surname_initials,
 )
 from reader_tui.model import Links, Paper
 
 FORMAT = "biorxiv"
 
 _HOSTS = ("biorxiv.org", "medrxiv.org")
-_VERSION = re.compile(r"v(\d+)(?:\.[a-z.-]+)?(?:[?#].*)?$")
+_VERSION = re.compile(r"v(\d{1,4})(?:\.[a-z.-]{1,30})?(?:[?#][^\s]{0,2000})?$")
 _SUBJECT = re.compile(r"Subject Collection:\s*(.+)$", re.I)
 
 
@@ -63,10 +63,11 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
         id=f"doi:{doi}" if doi else str(link),
         title=title or doi or str(link),
         version=version,
-        authors=split_surname_initials(entry.get("author")),
+        authors=entry_authors(entry),
         categories=[subject.group(1).strip()] if subject else [],
         summary_html=clean_html(entry_html(entry)),
         links=Links(abs=link, pdf=pdf, doi=doi),
         published=entry_date(entry),
         feeds=[ctx.source_key],
+        owned=True,
     )

@@ -37,13 +37,13 @@ from reader_tui.model import Links, Paper
 FORMAT = "ftxj"
 
 _META_LINE = re.compile(
-    r"\s*<p>\s*<(strong|b)>\s*(?P<label>[^<]{1,40}?)\s*[:：]?\s*</\1>\s*[:：]?\s*(?P<value>.*?)</p>",
+    r"\s*<p>\s*<(strong|b)>\s*(?P<label>[^<]{1,40}?)\s*(?:[:：]\s*)?</\1>\s*(?:[:：]\s*)?(?P<value>.*?)</p>",
     re.S,
 )
 _DIGEST_START = re.compile(r"\s*<p>\s*<(?:strong|b)>\s*arXiv\s*[:：]", re.I)
 _RULE = re.compile(r"\s*<hr\s*/?>\s*", re.I)
-_HREF = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["']""", re.I)
-_CODE = re.compile(r"<code>(.*?)</code>", re.S)
+_HREF = re.compile(r"""<a\s[^<>]{0,2000}?href\s{0,5}=\s{0,5}["']([^"'<>]{1,4000})["']""", re.I)
+_CODE = re.compile(r"<code>([^<]{0,400})</code>")
 _LABEL_PREFIX = re.compile(r"^[^:：]{0,30}[:：]\s*")
 _LIST_SEPARATOR = re.compile(r"[,;，；]")
 _CATEGORY_SEPARATOR = re.compile(r"[,，]\s*")

@@ -28,7 +28,10 @@ from reader_tui.model import Links, Paper
 
 FORMAT = "hf"
 
-_FIELD = re.compile(r"<p>\s*<b>\s*(?P<label>Authors|Upvotes|Summary)\s*:\s*</b>\s*(?P<value>.*?)</p>", re.S)
+# The value runs to its </p>, never past the next <p>: linear even when the closing tags are missing.
+_FIELD = re.compile(
+    r"<p>\s*<b>\s*(?P<label>Authors|Upvotes|Summary)\s*:\s*</b>\s*(?P<value>[^<]*(?:<(?!/?p\b)[^<]*)*)</p>"
+)
 _HF_PAPER = re.compile(r"huggingface\.co/papers/(?P<id>[^/?#\s]+)")
 
 

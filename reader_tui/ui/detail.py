@@ -54,6 +54,29 @@ def _field(label: str, value: str, style: str = "", width: int = 0) -> Content:
     return Content.assemble(*parts)
 
 
+AUTHORS_SHOWN = 12
+"""Names shown before "…and N more": a 700-author paper's list would push its abstract off the screen."""
+
+
+def authors_line(authors: list[str]) -> str:
+    """``"A, B, C"``, or the first :data:`AUTHORS_SHOWN` and ``…and 695 more``."""
+    if len(authors) <= AUTHORS_SHOWN + 1:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:AUTHORS_SHOWN])} …and {len(authors) - AUTHORS_SHOWN} more"
+
+
+def venue_line(paper: Paper) -> str:
+    """``Journal · volume(issue) · pages`` as far as the feed said; "" for a paper with no journal."""
+    venue = paper.venue
+    if not venue.journal:
+        return ""
+    volume = clean_line(venue.volume)
+    if venue.issue:
+        volume = f"{volume}({clean_line(venue.issue)})"
+    pages = clean_line(venue.pages).replace("--", "–").replace("-", "–")
+    return " · ".join(filter(None, (clean_line(venue.journal), volume, pages)))
+
+
 def _feed_name(feed: str) -> str:
     """A URL as is, a local file by its name: its folder is noise here (and differs per machine)."""
     return feed if "://" in feed else PurePath(feed).name or feed
@@ -77,7 +100,7 @@ def paper_header(paper: Paper, state: PaperState, new: bool = False, width: int 
         Content("\n\n"),
     ]
     if paper.authors:
-        parts.append(_field("Authors", ", ".join(paper.authors), width=width))
+        parts.append(_field("Authors", authors_line(paper.authors), width=width))
     if paper.affiliations:
         parts.append(_field("Affiliations", "; ".join(paper.affiliations), width=width))
     if paper.categories:
@@ -89,10 +112,12 @@ def paper_header(paper: Paper, state: PaperState, new: bool = False, width: int 
         parts.append(_field("arXiv", f"{paper.arxiv_id}{version}", width=width))
     if paper.published:
         parts.append(_field("Date", paper.published.strftime("%Y-%m-%d %H:%M %Z"), width=width))
-    if paper.journal_ref:
+    if venue := venue_line(paper):
+        parts.append(_field("Journal", venue, width=width))
+    elif paper.journal_ref:
         parts.append(_field("Journal", paper.journal_ref, width=width))
-    if paper.links.doi:
-        parts.append(_field("DOI", paper.links.doi, width=width))
+    if paper.doi_url:
+        parts.append(_field("DOI", paper.doi_url, "underline", width))
     if paper.feeds:
         names = ", ".join(_feed_name(feed) for feed in paper.feeds)
         parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", names, width=width))
