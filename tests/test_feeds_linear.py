@@ -4,7 +4,7 @@ A pattern that backtracks quadratically (feedparser's e-mail pattern cost 35 s o
 author) holds the GIL and freezes the app. Each compiled pattern in the feed layer is run over the
 inputs that make such patterns blow up (long runs of one character class, many openings that never
 close), at 100,000 characters, where each must stay under a second; one that takes a measurable
-time is run at 400,000 too and must take less than 8x as long (linear: 4x; quadratic: 16x). The
+time is run at 400,000 too and must take less than 10x as long (linear: 4x; quadratic: 16x). The
 patterns are found by introspection, so a new one is tested the day it is added.
 """
 
@@ -125,8 +125,8 @@ def test_pattern_is_linear(name: str, pattern: re.Pattern[str] | re.Pattern[byte
         if small > 0.05:  # fast runs are too noisy to compare; a slower one must show linear growth
             small = _best_of(_scan(pattern, unit * (100_000 // len(unit)), anchored), times=3)
             large = _best_of(_scan(pattern, unit * (400_000 // len(unit)), anchored), times=3)
-            # linear: 4x the time for 4x the text; quadratic: 16x
-            assert large < 8 * small + 0.2, (
+            # linear: 4x the time for 4x the text (up to ~6x measured: caches); quadratic: 16x
+            assert large < 10 * small + 0.3, (
                 f"{name} on {unit!r}: {small:.3f} s at 100k -> {large:.3f} s at 400k"
             )
         assert small < 1.0, f"{name} took {small:.2f} s on 100k of {unit!r}"
@@ -172,7 +172,7 @@ def test_a_huge_author_field_costs_milliseconds_on_both_readers(unit: str, well_
     for size in (100_000, 400_000):
         content = _feed_with_author(unit * (size // len(unit)), well_formed=well_formed)
         times.append(_best_of(lambda content=content: parse_feed(content, "big.xml"), times=3))  # type: ignore[misc]
-    assert times[0] < 1.0, times
-    assert times[1] < 8 * times[0] + 0.1, times  # linear: ~4x (and the field is capped at 100,000)
+    assert times[0] < 2.0, times  # it took 35 s; milliseconds on an idle machine, a bound for a busy one
+    assert times[1] < 10 * times[0] + 0.3, times  # linear: ~4x (and the field is capped at 100,000)
     paper = parse_feed(_feed_with_author(unit * 50_000, well_formed=well_formed), "big.xml").papers[0]
     assert all(len(name) <= 200 for name in paper.authors)
