@@ -365,7 +365,7 @@ async def test_command_palette_runs_a_command(harness: Harness) -> None:
 
 def expected_matches(app: ReaderApp, text: str) -> list[str]:
     context = MatchContext(now=FIXED_NOW, state_of=app.store.state)
-    return [paper.id for paper in SearchIndex().filter(parse_query(text), app.library, context)]
+    return [paper.id for paper in SearchIndex().filter(parse_query(text), app.papers_view.library, context)]
 
 
 async def test_filter_bar_filters_live_escape_clears_enter_keeps(harness: Harness) -> None:

@@ -15,6 +15,7 @@ import pytest
 from reader_tui import subscriptions
 from reader_tui.config import auto_refresh_minutes
 from reader_tui.feeds import load_feed
+from reader_tui.ui.refresh_bar import RefreshBar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 APP_SIZE = (120, 40)
@@ -41,18 +42,20 @@ def listed_ids(app: Any) -> list[str]:
     return [paper.id for paper in app.paper_list.papers]
 
 
-async def test_app_opens_on_subscriptions_and_marks_them_new(harness: Any, reader_home: Path) -> None:
+async def test_app_opens_on_subscriptions_and_marks_them_new(
+    harness: Any, reader_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (feed,) = subscribe(reader_home, "arxiv-api-atom-2026-cs-lg.xml")
     expected = {paper.id for paper in load_feed(str(feed)).papers}
     app = harness.app()
     progress: list[tuple[int, int]] = []
-    original = app._show_progress
+    original = RefreshBar._show
 
-    def record(done: int, total: int) -> None:
+    def record(bar: RefreshBar, done: int, total: int) -> None:
         progress.append((done, total))
-        original(done, total)
+        original(bar, done, total)
 
-    app._show_progress = record
+    monkeypatch.setattr(RefreshBar, "_show", record)
     async with app.run_test(size=APP_SIZE) as pilot:
         await harness.settle(pilot)
         assert set(listed_ids(app)) == expected  # the subscription, not the sample digest

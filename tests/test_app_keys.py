@@ -26,8 +26,8 @@ async def test_slash_then_a_word_in_one_burst_lands_in_the_filter_bar(harness: H
         assert isinstance(app.focused, Input)
         assert harness.opened.calls == []  # the "a" did not reach the list (open the abstract page)
         context = MatchContext(now=FIXED_NOW, state_of=app.store.state)
-        expected = SearchIndex().filter(parse_query("agent"), app.library, context)
-        assert 0 < len(expected) < len(app.library)
+        expected = SearchIndex().filter(parse_query("agent"), app.papers_view.library, context)
+        assert 0 < len(expected) < len(app.papers_view.library)
         assert [p.id for p in app.paper_list.papers] == [p.id for p in expected]
 
 

@@ -84,8 +84,8 @@ def test_a_burst_right_after_the_list_appears_with_10000_papers(
 
 def test_escape_answers_promptly_and_arrows_and_alt_keys_still_work(tmp_path: Path) -> None:
     """Textual's own terminal driver, with only the public ESCDELAY (10 ms, set by the CLI): escape in the
-    filter bar clears it in well under half a second; an arrow key (ESC [ B, one write) is a key, not an
-    escape; alt+x (ESC x) does not wedge the input."""
+    filter bar clears it well within a second (bench/bench_app.py measures it); an arrow key (ESC [ B,
+    one write) is a key, not an escape; alt+x (ESC x) does not wedge the input."""
     app = Tmux(tmp_path / "home")
     try:
         app.wait_for(lambda s: count(s) == (30, 30))
@@ -95,7 +95,7 @@ def test_escape_answers_promptly_and_arrows_and_alt_keys_still_work(tmp_path: Pa
             app.wait_for(lambda s: count(s) == (0, 30))
             app.send("Escape")
             waits.append(app.wait_for(lambda s: count(s) == (30, 30) and "zzqx" not in filter_line(s)))
-        assert sorted(waits)[1] < 0.5, waits  # the median; the benchmark measures the real figure
+        assert sorted(waits)[1] < 1.0, waits  # the median; generous on a busy machine (~0.12 s idle)
         app.send("Down")  # the second paper's title in the detail pane: the list moved
         app.wait_for(lambda s: any(line.split("▕")[-1].strip().startswith("SAAS") for line in s.splitlines()))
         app.send("M-x")

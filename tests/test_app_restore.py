@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from reader_tui import paper_view as view
 from reader_tui.library import ingest, sample_sources
-from reader_tui.query import parse_query
-from reader_tui.ui.app import ReaderApp
+from reader_tui.query import MatchContext, parse_query
 
 APP_SIZE = (120, 40)
 
@@ -21,8 +21,8 @@ async def test_saved_filter_waits_for_the_index_on_a_large_library(
     ingest(store, sample_sources())
     store.set_setting("ui.query", "agent")
     store.flush()
-    monkeypatch.setattr(ReaderApp, "RESTORE_AT_ONCE_MAX", 0)  # the sample digest counts as "large"
-    monkeypatch.setattr(ReaderApp, "PRIME_CHUNK", 5)  # several steps, so the test can look in between
+    monkeypatch.setattr(view, "RESTORE_AT_ONCE_MAX", 0)  # the sample digest counts as "large"
+    monkeypatch.setattr(view, "PRIME_CHUNK", 5)  # several steps, so the test can look in between
     app = harness.app(store=store)
     async with app.run_test(size=APP_SIZE) as pilot:
         bar = app.filter_bar  # straight after mount: the index is still being built
@@ -35,7 +35,7 @@ async def test_saved_filter_waits_for_the_index_on_a_large_library(
         titles = [paper.title.lower() for paper in app.paper_list.papers]
         if type_meanwhile:  # what the user typed wins over the restored filter
             query = parse_query("reasoning")
-            context = app._match_context()
+            context = MatchContext(now=app.clock(), state_of=app.store.state)
             assert bar.text == "reasoning" and status == f"{len(titles)} of 30"
             assert 0 < len(titles) != 18
             assert all(query.matches(paper, context) for paper in app.paper_list.papers)

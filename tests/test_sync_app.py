@@ -80,7 +80,7 @@ async def test_a_slow_server_never_holds_the_library_back(home: Path, miniflux: 
         app._load_sample = False
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: app.paper_list.current is not None, timeout=2)
-            assert app._sync_running  # the server has not answered yet
+            assert app.sync_status.running  # the server has not answered yet
             await pilot.press("s")  # and keys work meanwhile
             assert store.state("2401.00003").starred
             miniflux.delay = 0.0

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from reader_tui.ui import actions
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -19,14 +21,16 @@ class ConfirmScreen(ModalScreen[bool]):
     :class:`Content` so nothing in it is read as markup.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("confirm")
 
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
+
+    @classmethod
+    def mark_read(cls, count: int) -> ConfirmScreen:
+        """The question before ``A``: mark the ``count`` unread papers in the list read?"""
+        return cls(f"Mark the {count:,} unread {'paper' if count == 1 else 'papers'} in this list as read?")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-body"):

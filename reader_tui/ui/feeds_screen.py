@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from reader_tui.refresh import FeedStatus
 from reader_tui.safety import clean_line
+from reader_tui.ui import actions
 
 
 def feeds_content(statuses: Sequence[FeedStatus], sync: str | None = None) -> Content:
@@ -46,9 +47,7 @@ def feeds_content(statuses: Sequence[FeedStatus], sync: str | None = None) -> Co
 class FeedsScreen(ModalScreen[None]):
     """A modal list of feeds; escape, q or F closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,F", "dismiss", "Close", id="feeds.close"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("feeds")
 
     def __init__(self, statuses: Sequence[FeedStatus], sync: str | None = None) -> None:
         super().__init__()

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Static
+
+from reader_tui.ui import actions
 
 PLACEHOLDER = "/ to filter: words  author:  cat:  kw:  is:unread  is:starred  since:7d  -word  a OR b"
 
@@ -20,25 +22,9 @@ PLACEHOLDER = "/ to filter: words  author:  cat:  kw:  is:unread  is:starred  si
 class FilterBar(Horizontal):
     """Query input plus the match count."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape",
-            "app.leave_filter(True)",
-            "Clear filter",
-            id="filter.clear",
-            tooltip="clear, back to the list",
-        ),
-        Binding(
-            "enter",
-            "app.leave_filter(False)",
-            "Keep filter",
-            priority=True,  # before the Input's own enter (submit), whose message would move focus late
-            id="filter.accept",
-            tooltip="keep, back to the list",
-        ),
-    ]
-    """Escape clears the query and returns to the list; enter returns keeping it. The app moves focus
-    while the key is handled, so the keys after it already go to the list."""
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("filter")
+    """Escape clears the query and returns to the list; enter returns keeping it (``ui/actions.py``).
+    The app moves focus while the key is handled, so the keys after it already go to the list."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter-input", select_on_focus=False)

@@ -1,23 +1,23 @@
-"""The ``?`` help screen: every key binding, read from the live bindings so it never drifts."""
+"""The ``?`` help screen: every key and what it does, from the one action table (``ui/actions.py``)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from reader_tui.ui import actions
+
 
 class HelpScreen(ModalScreen[None]):
     """A modal table of keys and what they do; any of escape, q or ? closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("help")
 
     def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__()

@@ -21,7 +21,7 @@ from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -31,6 +31,7 @@ from textual.strip import Strip
 
 from reader_tui.model import Paper, PaperState
 from reader_tui.safety import clean_line
+from reader_tui.ui import actions
 
 UNREAD_MARK = "●"
 NEW_MARK = "N"
@@ -152,16 +153,8 @@ class PaperList(ScrollView, can_focus=True):
     (many); the rows re-render because the state is part of the row cache key.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("g,home", "first", "First", show=False, id="list.first"),
-        Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("n", "next_unread", "Next unread", show=False, id="list.next_unread"),
-        Binding("p", "previous_unread", "Previous unread", show=False, id="list.previous_unread"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("list")
+    """Moving keys, declared in ``ui/actions.py``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "paper-list--cursor",
