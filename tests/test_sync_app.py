@@ -38,7 +38,7 @@ def sync_line(app: object) -> str:
 
 def last_sync(app: object) -> str:
     """The app's own record of the last sync (what the line under the list shows)."""
-    outcome = app._sync_outcome  # type: ignore[attr-defined]
+    outcome = app.sync_status.outcome  # type: ignore[attr-defined]
     return outcome.line() if outcome is not None else ""
 
 
