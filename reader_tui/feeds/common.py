@@ -159,7 +159,9 @@ def strip_tags(fragment: str | None) -> str:
     """Visible text of a small HTML fragment, as one clean line (entities decoded)."""
     if not fragment:
         return ""
-    return clean_line(html.unescape(_TAG.sub(" ", _INLINE_TAG.sub("", fragment))))
+    if "<" in fragment:
+        fragment = _TAG.sub(" ", _INLINE_TAG.sub("", fragment))
+    return clean_line(html.unescape(fragment) if "&" in fragment else fragment)
 
 
 def clean_html(fragment: str | None) -> str:

@@ -68,13 +68,19 @@ def split_list(text: str | None) -> list[str]:
     text = clean_line(text[:AUTHOR_FIELD_MAX])
     if "@" in text:
         text = _EMAIL.sub(" ", text)
-    text = _SUFFIX_COMMA.sub(" ", _ET_AL.sub("", text).strip(" ,;"))  # "Smith, John, Jr.": one person
+    # Each pattern only where its words can be: most fields (arXiv's) have none of them.
+    if "et" in text or "others" in text or "等" in text:
+        text = _ET_AL.sub("", text)
+    text = text.strip(" ,;")
+    if "r" in text or "I" in text:  # Jr, Sr, II, III, IV
+        text = _SUFFIX_COMMA.sub(" ", text)  # "Smith, John, Jr.": one person
     if not text:
         return []
-    if _SEMICOLON.search(text):  # "A; B; C;" or "Surname, Given; Surname, Given"
-        pieces = [p for p in (clean_line(p) for p in _SEMICOLON.split(text)) if p]
+    if ";" in text or "；" in text:  # "A; B; C;" or "Surname, Given; Surname, Given"
+        pieces = [p for p in (p.strip() for p in _SEMICOLON.split(text)) if p]
         return _dedupe(_person(piece, inverted_ok=True) for piece in pieces)
-    pieces = [p for p in (clean_line(p) for p in _SEPARATOR.split(text)) if p]
+    # The text is one clean line: its pieces need only their ends trimmed.
+    pieces = [p for p in (p.strip() for p in _SEPARATOR.split(text)) if p]
     if len(pieces) == 2 and _inverted_pair(pieces[0], pieces[1]):
         return _dedupe([_person(f"{pieces[0]}, {pieces[1]}", inverted_ok=True)])
     if len(pieces) > 1 and all(_VANCOUVER.fullmatch(p) for p in pieces):
@@ -95,12 +101,16 @@ def split_list(text: str | None) -> list[str]:
 
 def _person(piece: str, *, inverted_ok: bool) -> str:
     """One person's name in "Given Surname" order, TeX accents decoded, at most NAME_MAX characters."""
-    piece = clean_line(decode_tex(piece[: NAME_MAX * 2]))[:NAME_MAX].strip(" ,;")
-    if not piece or _CJK.search(piece) or _COLLABORATION.search(piece):
+    piece = piece[: NAME_MAX * 2]
+    decoded = decode_tex(piece)
+    piece = (piece if decoded is piece else clean_line(decoded))[:NAME_MAX].strip(" ,;")
+    if not piece or (not piece.isascii() and _CJK.search(piece)) or _COLLABORATION.search(piece):
         return piece
     if inverted_ok and "," in piece:
         return _turn_around(piece)
-    if len(piece.split()) == 2 and (match := _VANCOUVER.fullmatch(piece)) and len(match["initials"]) <= 2:
+    if (piece[-1].isupper() or piece[-1] == ".") and piece.count(" ") == 1 and (
+        match := _VANCOUVER.fullmatch(piece)
+    ) and len(match["initials"]) <= 2:
         if any(c.islower() for c in match["surname"]):  # "Brandão S", not "Xiao JIN"
             return _vancouver(piece)
     return piece
