@@ -35,7 +35,7 @@ from reader_tui.ui.footer import NARROW_WIDTH, ReaderFooter
 from reader_tui.ui.keys import InOrderKeys
 from reader_tui.ui.outbound import Clipboard, Opener, Outbound
 from reader_tui.ui.paper_list import PaperList
-from reader_tui.ui.refresh_bar import RefreshBar, report_lines
+from reader_tui.ui.refresh_bar import RefreshBar
 from reader_tui.ui.sync_status import SyncStatus
 
 Clock = Callable[[], datetime]
@@ -283,16 +283,10 @@ class ReaderApp(InOrderKeys):
     def _refreshed(self, event: RefreshBar.Finished) -> None:
         if not self.query(PaperList):
             return  # the app is closing and its widgets are gone (a refresh finished as it quit)
-        if event.error is not None:
-            self.notify(f"reload failed: {event.error}", severity="error", markup=False)
-            return
-        lines, new = report_lines(event.reports)
-        for line, severity, timeout in lines:
-            self.notify(line, severity=severity, markup=False, timeout=timeout)
         self._load_new_ids()
         self._load_library()
-        if new and self._announce_new:
-            self.notify("new papers: " + "; ".join(new), markup=False, timeout=5)
+        if event.new and self._announce_new:
+            self.notify("new papers: " + "; ".join(event.new), markup=False, timeout=5)
         self._announce_new = True
         self.run_sync()
 

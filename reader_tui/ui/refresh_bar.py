@@ -1,7 +1,8 @@
 """The refresh bar: reads feeds off the UI thread, shows progress, and says what came of it.
 
-Shown only while a refresh runs. The worker belongs to the bar; the app hears the outcome as a
-:class:`RefreshBar.Finished` message and turns the reports into notifications with :func:`report_lines`.
+Shown only while a refresh runs. The worker belongs to the bar, which says in one line each what went
+wrong (:func:`report_lines`); the app hears of a finished refresh as a :class:`RefreshBar.Finished`
+message, with the feeds that brought new papers.
 """
 
 from __future__ import annotations
@@ -53,10 +54,9 @@ class RefreshBar(Horizontal):
 
     @dataclass
     class Finished(Message):
-        """The refresh ended: its reports, or the error that stopped it."""
+        """The refresh ended; ``new`` says "feed: N" for each feed that brought new papers."""
 
-        reports: list[SourceReport]
-        error: BaseException | None = None
+        new: list[str]
 
     def compose(self) -> ComposeResult:
         yield Static(Content(""), id="refresh-label")
@@ -102,6 +102,9 @@ class RefreshBar(Horizontal):
             return
         self.display = False
         if event.state == WorkerState.ERROR:
-            self.post_message(self.Finished([], event.worker.error))
-        else:
-            self.post_message(self.Finished(event.worker.result or []))
+            self.notify(f"reload failed: {event.worker.error}", severity="error", markup=False)
+            return
+        lines, new = report_lines(event.worker.result or [])
+        for line, severity, timeout in lines:
+            self.notify(line, severity=severity, markup=False, timeout=timeout)
+        self.post_message(self.Finished(new))
