@@ -191,7 +191,7 @@ def run_ours(url: str, scratch: Path, code: Path = ROOT) -> Run:
     report = json.loads(out.strip().splitlines()[-1])
     if report["error"]:
         raise RuntimeError(report["error"])
-    size = (scratch / "data" / "papers.json").stat().st_size
+    size = (scratch / "data" / "papers.sqlite").stat().st_size
     if size < 1000:
         raise RuntimeError("the store was not written")
     return wall, cpu, rss, int(report["new"])

@@ -111,7 +111,7 @@ def main() -> None:
             start = time.perf_counter()
             store.flush()
             record("write 10,000 papers (first write)", time.perf_counter() - start)
-        size_mb = (paths.data_dir() / "papers.json").stat().st_size / 1e6
+        size_mb = (paths.data_dir() / "papers.sqlite").stat().st_size / 1e6
 
         loads, cpu = [], []
         for _ in range(5):
@@ -194,7 +194,7 @@ def main() -> None:
             assert report.error is None and report.papers == 10, report
 
     print(
-        f"store benchmark: {N_PAPERS:,} papers, papers.json {size_mb:.1f} MB, python {sys.version.split()[0]}"
+        f"store benchmark: {N_PAPERS:,} papers, papers.sqlite {size_mb:.1f} MB, python {sys.version.split()[0]}"
     )
     print(f"{'figure':<48} {'measured':>10} {'target':>9}  met")
     for what, value, target, unit in rows:

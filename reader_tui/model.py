@@ -7,40 +7,14 @@ combined with :meth:`Paper.merge`.
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-SUMMARY_INLINE_MAX = 200
-"""Summaries shorter than this many characters are held as they are: compressing them saves little and
-a ``bytes`` object would cost as much as the short ``str``."""
-_LEVEL = 6
-_WBITS = -15  # raw deflate: no zlib header or checksum, 6 bytes less per paper
-
-
-def pack_summary(html: str) -> str | bytes:
-    """``summary_html`` as a :class:`Paper` holds it: short ones as they are, longer ones raw-deflated UTF-8.
-
-    The summary is the bulk of a paper (~2.5 KB of ~3.5 KB) and is read one paper at a time (the detail
-    pane, the search index while it primes), so holding it compressed takes ~2/3 of it off the library's
-    memory for ~15 µs per read.
-    """
-    if len(html) < SUMMARY_INLINE_MAX:
-        return html
-    return zlib.compress(html.encode("utf-8", "surrogatepass"), _LEVEL, wbits=_WBITS)
-
-
-def unpack_summary(packed: str | bytes) -> str:
-    """The HTML of a packed summary; ``""`` for bytes that are not raw deflate of UTF-8 (a damaged cache
-    record loses its summary, not the app)."""
-    if isinstance(packed, str):
-        return packed
-    try:
-        return zlib.decompress(packed, _WBITS).decode("utf-8", "surrogatepass")
-    except (zlib.error, UnicodeDecodeError):
-        return ""
+SummarySource = str | Callable[[str], str]
+"""A paper's summary as held: its HTML, or a function that reads it by paper id (the store's cache)."""
 
 
 @dataclass(slots=True)
@@ -119,10 +93,10 @@ class Paper:
     ``summary_html``, which is the feed's HTML with the metadata lines lifted out; it is rendered, never
     shown raw.
 
-    ``summary_html`` is a property over the field ``summary_packed`` (see :func:`pack_summary`): pass and
-    read ``summary_html`` as a ``str``; ``summary_packed`` is for code that moves summaries without
-    reading them (the store, :meth:`merge`). ``__init__`` is written out for that one field: an explicit
-    ``summary_html`` wins, else ``summary_packed`` is kept, so ``dataclasses.replace`` works with either.
+    ``summary_html`` is a property over the field ``summary_source``: the HTML itself, or for papers
+    loaded from the store a function that reads it from the cache when it is shown (summaries are ~2/3
+    of a paper and read one at a time). ``__init__`` is written out for that one field: an explicit
+    ``summary_html`` wins, else ``summary_source`` is kept, so ``dataclasses.replace`` works with either.
     """
 
     id: str
@@ -134,8 +108,8 @@ class Paper:
     categories: list[str] = field(default_factory=list)
     """Primary category first."""
     keywords: list[str] = field(default_factory=list)
-    summary_packed: str | bytes = field(default="", repr=False)
-    """``summary_html`` as held: see :func:`pack_summary`."""
+    summary_source: SummarySource = field(default="", repr=False)
+    """``summary_html`` as held: the text, or a reader of it."""
     links: Links = field(default_factory=Links)
     published: datetime | None = None
     """Timezone-aware; None when the feed gives no date for the item."""
@@ -170,7 +144,7 @@ class Paper:
         comment: str | None = None,
         is_paper: bool = True,
         *,
-        summary_packed: str | bytes = "",
+        summary_source: SummarySource = "",
         venue: Venue | None = None,
         owned: bool = False,
     ) -> None:
@@ -182,7 +156,7 @@ class Paper:
         self.affiliations = affiliations if affiliations is not None else []
         self.categories = categories if categories is not None else []
         self.keywords = keywords if keywords is not None else []
-        self.summary_packed = summary_packed if summary_html is None else pack_summary(summary_html)
+        self.summary_source = summary_source if summary_html is None else summary_html
         self.links = links if links is not None else Links()
         self.published = published
         self.feeds = feeds if feeds is not None else []
@@ -200,26 +174,21 @@ class Paper:
 
     @property
     def summary_html(self) -> str:
-        """The summary's HTML, decompressed on each read (~15 µs for a typical abstract)."""
-        return unpack_summary(self.summary_packed)
+        """The summary's HTML (read from the store's cache on each access for papers loaded from it)."""
+        source = self.summary_source
+        return source if isinstance(source, str) else source(self.id)
 
     @summary_html.setter
     def summary_html(self, html: str) -> None:
-        self.summary_packed = pack_summary(html)
+        self.summary_source = html
 
     def __eq__(self, other: object) -> bool:
-        """Field by field; summaries by their text (packing the same text elsewhere, e.g. by another
-        zlib build in a second process, may give other bytes)."""
+        """Field by field; summaries by their text, read only when everything else is equal."""
         if other.__class__ is not self.__class__ or not isinstance(other, Paper):
             return NotImplemented
         if _FIELDS_BUT_SUMMARY(self) != _FIELDS_BUT_SUMMARY(other):
             return False
-        mine, theirs = self.summary_packed, other.summary_packed
-        if mine == theirs:
-            return True
-        if isinstance(mine, str) and isinstance(theirs, str):
-            return False
-        return self.summary_html == other.summary_html
+        return self.summary_source == other.summary_source or self.summary_html == other.summary_html
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like any dataclass with eq
 
@@ -342,7 +311,7 @@ def _venue_values(venue: Venue) -> tuple[str | None, ...]:
     return (venue.journal, venue.volume, venue.issue, venue.pages, venue.publisher)
 
 
-_FIELDS_BUT_SUMMARY = attrgetter(*(f.name for f in fields(Paper) if f.name != "summary_packed"))
+_FIELDS_BUT_SUMMARY = attrgetter(*(f.name for f in fields(Paper) if f.name != "summary_source"))
 
 
 STATE_FIELDS = ("read", "starred", "tags", "note")

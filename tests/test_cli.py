@@ -224,7 +224,7 @@ def test_a_lost_paper_cache_is_refilled_even_if_the_file_is_unchanged(
     run: Run, parse_calls: list[str], reader_home: Path
 ) -> None:
     run("list", str(DIGEST))
-    for name in ("papers.json", "papers.json.bak"):
+    for name in ("papers.sqlite", "papers.sqlite-wal", "papers.sqlite-shm"):
         (reader_home / "data" / name).unlink(missing_ok=True)
     code, out, _ = run("list", str(DIGEST))
     assert code == 0 and sorted(listed_ids(out)) == sorted(digest_ids())

@@ -1,38 +1,46 @@
-"""Paper holds its summary compressed (it is most of a paper's memory) yet reads, compares, copies and
-merges as if it held the plain HTML string."""
+"""Paper reads, compares, copies and merges its summary as plain HTML, whether it holds the text or
+reads it from the store's cache on demand (``summary_source``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import zlib
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reader_tui.model import SUMMARY_INLINE_MAX, Paper, pack_summary
+from reader_tui.model import Paper
 
 ABSTRACT = "<p>We study <b>message passing</b> on graphs; Müller &amp; 王伟 show bounds.</p>\n" * 30
 SHORT = "<p>Short.</p>"
 
 
+def cached(text: str) -> dict[str, str]:
+    """A stand-in for the store's cache: summaries by paper id, read when asked for."""
+    return {"a": text}
+
+
 def test_summary_html_reads_back_what_was_given() -> None:
-    paper = Paper(id="a", title="A", summary_html=ABSTRACT)
-    assert paper.summary_html == ABSTRACT
-    assert isinstance(paper.summary_packed, bytes)
-    assert len(paper.summary_packed) < len(ABSTRACT.encode()) / 4  # what the library saves per paper
-    assert Paper(id="b", title="B", summary_html=SHORT).summary_packed == SHORT  # short: held as is
+    assert Paper(id="a", title="A", summary_html=ABSTRACT).summary_html == ABSTRACT
     assert Paper(id="c", title="C").summary_html == ""
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=[]), max_size=400))
+def test_a_summary_held_by_a_reader_is_read_on_each_access() -> None:
+    reads: list[str] = []
+
+    def read(paper_id: str) -> str:
+        reads.append(paper_id)
+        return cached(ABSTRACT)[paper_id]
+
+    paper = Paper(id="a", title="A", summary_source=read)
+    assert reads == []  # nothing read until it is shown
+    assert paper.summary_html == ABSTRACT and reads == ["a"]
+    assert paper == Paper(id="a", title="A", summary_html=ABSTRACT)
+    assert paper != Paper(id="a", title="A", summary_html=SHORT)
+    assert paper.to_dict()["summary_html"] == ABSTRACT
+
+
+@given(st.text(max_size=400))
 def test_any_text_round_trips(text: str) -> None:
-    assert Paper(id="x", title="", summary_html=text).summary_html == text
-
-
-def test_surrogates_round_trip() -> None:
-    text = "<p>broken \ud800 pair</p>" * 20  # a lone surrogate, as a lax decoder may leave one
-    assert len(text) >= SUMMARY_INLINE_MAX
     assert Paper(id="x", title="", summary_html=text).summary_html == text
 
 
@@ -55,22 +63,11 @@ def test_replace_changes_or_keeps_the_summary() -> None:
     assert dataclasses.replace(paper, summary_html="").summary_html == ""  # type: ignore[call-arg]
 
 
-def test_assigning_summary_html_packs_it() -> None:
-    paper = Paper(id="a", title="A")
-    paper.summary_html = ABSTRACT
-    assert paper.summary_html == ABSTRACT and isinstance(paper.summary_packed, bytes)
-
-
 def test_equality_is_by_summary_text() -> None:
     one = Paper(id="a", title="A", summary_html=ABSTRACT)
     assert one == Paper(id="a", title="A", summary_html=ABSTRACT)
     assert one != Paper(id="a", title="A", summary_html=ABSTRACT + " ")
-    assert one != Paper(id="a", title="A", summary_html=SHORT)
     assert one != Paper(id="a", title="Other", summary_html=ABSTRACT)
-    # The same text packed by another zlib build or level (another process, another version): equal.
-    other_bytes = zlib.compress(ABSTRACT.encode(), 1, wbits=-15)
-    assert other_bytes != one.summary_packed
-    assert one == Paper(id="a", title="A", summary_packed=other_bytes)
 
 
 def test_merge_fills_a_missing_summary_and_keeps_a_present_one() -> None:
@@ -86,15 +83,5 @@ def test_merge_fills_a_missing_summary_and_keeps_a_present_one() -> None:
 def test_to_dict_and_from_dict_carry_the_plain_html() -> None:
     paper = Paper(id="a", title="A", summary_html=ABSTRACT)
     data = paper.to_dict()
-    assert data["summary_html"] == ABSTRACT and "summary_packed" not in data
+    assert data["summary_html"] == ABSTRACT and "summary_source" not in data
     assert Paper.from_dict(data) == paper
-
-
-def test_a_damaged_packed_summary_reads_empty() -> None:
-    assert Paper(id="a", title="A", summary_packed=b"not deflate").summary_html == ""
-
-
-@pytest.mark.parametrize("text", ["", SHORT, ABSTRACT])
-def test_pack_summary_keeps_short_text_as_is(text: str) -> None:
-    packed = pack_summary(text)
-    assert (packed == text) is (len(text) < SUMMARY_INLINE_MAX)

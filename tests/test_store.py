@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from reader_tui import store as store_module
 from reader_tui.model import Links, Paper, PaperState
-from reader_tui.store import AtomicJSONStorage, Store
+from reader_tui.store import Store, core, state
+from reader_tui.store.cache import PaperCache
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -97,17 +98,17 @@ def test_everything_survives_a_restart(data_dir: Path) -> None:
         assert again.messages == []
 
 
-def test_state_and_cache_are_separate_tinydb_files(data_dir: Path) -> None:
-    """Toggling a paper must not rewrite the (large) paper cache."""
+def test_state_is_tinydb_and_papers_are_sqlite(data_dir: Path) -> None:
+    """Toggling a paper writes the small state file only; the cache is a database of one row a paper."""
     with Store(data_dir) as store:
         store.add_papers([paper("p1")])
         store.flush()
-        papers_version = (data_dir / "papers.json").stat().st_ino
+        before = sqlite3.connect(data_dir / "papers.sqlite").execute("SELECT version FROM paper").fetchall()
         store.toggle_read("p1")
         store.flush()
-        assert (data_dir / "papers.json").stat().st_ino == papers_version
     assert "p1" in on_disk(data_dir / "state.json")["state"]
-    assert "p1" in on_disk(data_dir / "papers.json")["papers"]
+    rows = sqlite3.connect(data_dir / "papers.sqlite").execute("SELECT id, version FROM paper").fetchall()
+    assert [row[0] for row in rows] == ["p1"] and [(row[1],) for row in rows] == before
 
 
 def test_defaults_for_unknown_papers_settings_and_sources(open_store: Callable[..., Store]) -> None:
@@ -194,14 +195,13 @@ def test_continuous_changes_do_not_postpone_the_write(open_store: Callable[..., 
 def test_a_slow_cache_write_does_not_hold_back_a_state_change(
     open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = AtomicJSONStorage.write_chunks
+    original = PaperCache.save
 
-    def slow_for_the_cache(self: AtomicJSONStorage, payload: Iterable[bytes]) -> None:
-        if self.path.name == "papers.json":
-            time.sleep(1.5)
-        original(self, payload)
+    def slow(self: PaperCache, papers: Iterable[Paper]) -> dict[str, Paper]:
+        time.sleep(1.5)
+        return original(self, papers)
 
-    monkeypatch.setattr(AtomicJSONStorage, "write_chunks", slow_for_the_cache)
+    monkeypatch.setattr(PaperCache, "save", slow)
     store = open_store()
     store.add_papers([paper("p1")])
     time.sleep(0.5)  # the cache write has begun and takes 1.5 s
@@ -245,20 +245,21 @@ def test_a_forgotten_close_still_saves_at_exit(tmp_path: Path) -> None:
 def test_adding_many_papers_is_one_write(
     open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    writes: list[Path] = []
-    original = AtomicJSONStorage.write_chunks
+    writes: list[int] = []
+    original = PaperCache.save
 
-    def counting(self: AtomicJSONStorage, payload: Iterable[bytes]) -> None:
-        writes.append(self.path)
-        original(self, payload)
+    def counting(self: PaperCache, papers: Iterable[Paper]) -> dict[str, Paper]:
+        stored = original(self, papers)
+        writes.append(len(stored))
+        return stored
 
-    monkeypatch.setattr(AtomicJSONStorage, "write_chunks", counting)
+    monkeypatch.setattr(PaperCache, "save", counting)
     store = open_store(flush_delay=60)
     for i in range(10_000):
         store.add_papers([paper(f"p{i}")])
     store.flush()
-    assert [p.name for p in writes] == ["papers.json"]
-    assert len(on_disk(store.papers_path)["papers"]) == 10_000
+    assert writes == [10_000]
+    assert sqlite3.connect(store.papers_path).execute("SELECT count(*) FROM paper").fetchone() == (10_000,)
 
 
 def test_add_papers_returns_new_ids_and_merges_the_rest(open_store: Callable[..., Store]) -> None:
@@ -297,24 +298,26 @@ def test_settings_must_be_json(open_store: Callable[..., Store]) -> None:
 def test_a_failing_disk_is_reported_once_and_retried(
     open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "RETRY_DELAY", 0.1)
+    monkeypatch.setattr(core, "RETRY_DELAY", 0.1)
     broken = threading.Event()
     broken.set()
-    original = AtomicJSONStorage.write_chunks
+    original = state.write_atomic
 
-    def flaky(self: AtomicJSONStorage, payload: Iterable[bytes]) -> None:
+    def flaky(path: Path, payload: bytes) -> None:
         if broken.is_set():
             raise OSError(28, "No space left on device")
-        original(self, payload)
+        original(path, payload)
 
-    monkeypatch.setattr(AtomicJSONStorage, "write_chunks", flaky)
+    monkeypatch.setattr(state, "write_atomic", flaky)
     store = open_store(flush_delay=0.05)
     store.set_read("a", True)
-    assert wait_for(lambda: bool(store.messages), timeout=2) is not None
+    assert wait_for(lambda: store.problem is not None, timeout=2) is not None
     time.sleep(0.4)  # several retries fail meanwhile
-    assert len(store.messages) == 1 and "No space left on device" in store.messages[0]
+    assert store.problem == f"could not save to {store.data_dir}: No space left on device"
+    assert store.unsaved == 1 and store.state("a").read  # kept in memory
     broken.clear()
     assert wait_for(lambda: disk_state(store.data_dir, "a") is not None, timeout=2) is not None
+    assert wait_for(lambda: store.problem is None and store.unsaved == 0, timeout=2) is not None
 
 
 # ---------------------------------------------------------------------------- damaged files
@@ -345,7 +348,8 @@ def test_damaged_state_is_moved_aside_and_the_backup_restored(data_dir: Path, da
         message = store.messages[0]
         assert message.startswith("state.json was unreadable; moved it to state.json.corrupt-")
         assert "restored the backup from " in message and "\n" not in message
-        assert store.state("old").read is True  # at most the last good write is lost
+        assert store.state("old").read is True
+        assert store.state("newer").starred and store.setting("last") == "write"  # the last write too
         aside = [p for p in data_dir.iterdir() if p.name.startswith("state.json.corrupt-")]
         assert len(aside) == 1 and aside[0].read_bytes() == damaged
         assert aside[0].name in message
@@ -356,15 +360,20 @@ def test_damaged_state_is_moved_aside_and_the_backup_restored(data_dir: Path, da
         assert store.state("old").read is True and store.state("after").read is True
 
 
-def test_damaged_cache_is_restored_from_its_backup(data_dir: Path) -> None:
-    with Store(data_dir, flush_delay=60) as store:
-        store.add_papers([paper("kept")])
-        store.flush()
-        store.add_papers([paper("later")])
-    (data_dir / "papers.json").write_bytes(b"\0" * 4096)
+def test_a_damaged_cache_is_moved_aside_and_refilled_with_marks_kept(data_dir: Path) -> None:
     with Store(data_dir) as store:
-        assert len(store.messages) == 1 and store.messages[0].startswith("papers.json was unreadable")
-        assert store.get("kept") is not None
+        store.add_papers([paper("kept")])
+        store.set_starred("kept", True)
+    (data_dir / "papers.sqlite").write_bytes(b"\0" * 4096)
+    with Store(data_dir) as store:
+        assert len(store.messages) == 1
+        assert store.messages[0].startswith(
+            "papers.sqlite was unreadable (file is not a database); moved it to"
+        )
+        assert store.state("kept").starred and len(store) == 0  # marks are kept; the next refresh refills
+        store.add_papers([paper("kept")])
+    with Store(data_dir) as store:
+        assert store.messages == [] and "kept" in store
 
 
 def test_file_damaged_while_running_is_rewritten_from_memory(open_store: Callable[..., Store]) -> None:
@@ -384,7 +393,8 @@ def test_file_damaged_while_running_is_rewritten_from_memory(open_store: Callabl
 
 def test_damaged_file_without_backup_starts_empty_with_a_message(data_dir: Path) -> None:
     with Store(data_dir) as store:
-        store.set_read("a", True)  # one write only: there is no earlier version to back up
+        store.set_read("a", True)
+    (data_dir / "state.json.bak").unlink()
     (data_dir / "state.json").write_bytes(b'{"state": {"a": {"re')
     with Store(data_dir) as store:
         assert store.state("a") == PaperState()
@@ -413,7 +423,7 @@ def test_bad_records_are_skipped_not_fatal(data_dir: Path) -> None:
     (data_dir / "state.json").write_text(
         json.dumps({"state": {"good": {"read": True, "changed": 1.0}, "bad": "oops"}, "settings": {"k": 3}})
     )
-    (data_dir / "papers.json").write_text(
+    (data_dir / "papers.json").write_text(  # a cache of an earlier version, migrated on start
         json.dumps(
             {
                 "papers": {
@@ -425,7 +435,8 @@ def test_bad_records_are_skipped_not_fatal(data_dir: Path) -> None:
         )
     )
     with Store(data_dir) as store:
-        assert store.messages == []
+        (moved,) = store.messages
+        assert moved.startswith("moved 1 papers from papers.json into papers.sqlite")
         assert store.state("good").read is True and store.state("bad") == PaperState()
         assert [p.id for p in store.papers()] == ["ok"]
 
@@ -436,6 +447,7 @@ def test_leftover_temp_files_of_a_killed_writer_are_removed(data_dir: Path) -> N
     leftover.write_bytes(b'{"half": ')
     with Store(data_dir) as store:
         assert store.messages == []
+        store.set_read("a", True)  # the next write, under the lock, clears what a killed writer left
     assert not leftover.exists()
 
 

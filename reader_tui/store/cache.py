@@ -1,0 +1,195 @@
+"""The paper cache: ``papers.sqlite``, one row per paper, SQLite in WAL mode.
+
+A write is one transaction of the papers that changed, not a rewrite of the library; it is atomic, safe
+with several processes (each merges with :meth:`Paper.merge` what another wrote), and readers never wait
+for it. A row holds the list fields as JSON (all loaded at start) and the summary apart, read when a paper
+is shown (``Paper.summary_source``). ``seq`` keeps the order papers were first seen; ``version`` is the
+write that last changed a row, so a process takes in exactly what others changed since it looked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reader_tui.model import Links, Paper
+from reader_tui.store.files import LOCK_TIMEOUT, StoreError, check_plain, move_aside
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS paper (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    fields TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paper_version ON paper (version);
+"""
+_UPSERT = """
+INSERT INTO paper (id, version, fields, summary) VALUES (?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE
+SET version = excluded.version, fields = excluded.fields, summary = excluded.summary
+"""
+_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
+_LISTS = ("authors", "affiliations", "categories", "keywords", "feeds")
+_OPTIONAL = ("arxiv_id", "version", "announce_type", "journal_ref", "comment")
+
+
+def _fields_json(paper: Paper) -> str:
+    """The row's JSON: every field but the summary, empty ones left out (smaller, faster to load)."""
+    doc: dict[str, Any] = {"id": paper.id, "title": paper.title}
+    doc.update((name, getattr(paper, name)) for name in _LISTS + _OPTIONAL if getattr(paper, name))
+    links = {name: url for name, url in paper.links.to_dict().items() if url}
+    if links:
+        doc["links"] = links
+    if paper.published is not None:
+        doc["published"] = paper.published.isoformat()
+    if not paper.is_paper:
+        doc["is_paper"] = False
+    return _DUMPS(doc)
+
+
+def _intern_all(values: list[str] | None) -> list[str]:
+    """Categories, feeds and author names repeat across thousands of papers: hold each string once."""
+    return list(map(sys.intern, values)) if values else []
+
+
+def _paper(doc: dict[str, Any], summary: Any) -> Paper:
+    get, links = doc.get, doc.get("links")
+    published = get("published")
+    return Paper(
+        doc["id"],
+        get("title") or "",
+        get("arxiv_id"),
+        get("version"),
+        _intern_all(get("authors")),
+        list(get("affiliations") or ()),
+        _intern_all(get("categories")),
+        list(get("keywords") or ()),
+        None,
+        Links(links.get("abs"), links.get("pdf"), links.get("post"), links.get("doi")) if links else Links(),
+        datetime.fromisoformat(published) if published else None,
+        _intern_all(get("feeds")),
+        get("announce_type"),
+        get("journal_ref"),
+        get("comment"),
+        get("is_paper", True),
+        summary_source=summary,
+    )
+
+
+class PaperCache:
+    """One connection for reads (any thread, never blocked by a write) and one for writes."""
+
+    def __init__(self, path: Path, messages: list[str]) -> None:
+        self.path = path
+        for name in (path.name, path.name + "-wal", path.name + "-shm"):
+            check_plain(path.with_name(name))
+        try:
+            self._reader = self._connect()
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged: papers come back with a refresh
+            aside = move_aside(path)
+            for name in (path.name + "-wal", path.name + "-shm"):
+                with contextlib.suppress(OSError):
+                    path.with_name(name).unlink()
+            messages.append(f"{path.name} was unreadable ({exc}); moved it to {aside.name} and started empty")
+            self._reader = self._connect()
+        self._writer: sqlite3.Connection | None = None
+        self._read_lock, self._write_lock = threading.Lock(), threading.Lock()
+        self._seen = 0
+        self._data_version: int | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection in WAL mode with the schema; DatabaseError for a file that is not a database."""
+        db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a crash of the process
+            db.executescript(_SCHEMA)
+            db.execute("SELECT count(*) FROM paper").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        except sqlite3.Error as exc:
+            db.close()
+            raise StoreError(f"cannot open the paper cache {self.path}: {exc}") from None
+        return db
+
+    def close(self) -> None:
+        for db in (self._reader, self._writer):
+            if db is not None:
+                db.close()
+
+    def summary(self, paper_id: str) -> str:
+        """A paper's summary HTML ("" when it is not cached, or the cache cannot be read just now)."""
+        try:
+            with self._read_lock:
+                row = self._reader.execute("SELECT summary FROM paper WHERE id = ?", (paper_id,)).fetchone()
+        except sqlite3.Error:
+            return ""
+        return row[0] if row else ""
+
+    def load(self, since: int = 0) -> dict[str, Paper]:
+        """Papers in first-seen order: all, or those written since version ``since``. Bad rows are skipped."""
+        with self._read_lock:
+            self._data_version = self._reader.execute("PRAGMA data_version").fetchone()[0]
+            rows = self._reader.execute(
+                "SELECT version, fields FROM paper WHERE version > ? ORDER BY seq", (since,)
+            ).fetchall()
+        papers: dict[str, Paper] = {}
+        reader = self.summary
+        for version, text in rows:
+            self._seen = max(self._seen, version)
+            try:
+                paper = _paper(json.loads(text), reader)
+            except (TypeError, ValueError, KeyError, AttributeError):
+                continue
+            papers[paper.id] = paper
+        return papers
+
+    def changed(self) -> dict[str, Paper]:
+        """Papers another connection wrote since the last look (cheap when none did)."""
+        try:
+            with self._read_lock:
+                version = self._reader.execute("PRAGMA data_version").fetchone()[0]
+            return {} if version == self._data_version else self.load(self._seen)
+        except sqlite3.Error:
+            return {}
+
+    def save(self, papers: Iterable[Paper]) -> dict[str, Paper]:
+        """Write papers in one transaction, each merged into the row another process may have written.
+
+        Returns the papers as stored (summaries read from the cache), to replace the copies in memory.
+        """
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._connect()
+            db = self._writer
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                version = db.execute("SELECT coalesce(max(version), 0) + 1 FROM paper").fetchone()[0]
+                stored: dict[str, Paper] = {}
+                for paper in papers:
+                    row = db.execute("SELECT fields, summary FROM paper WHERE id = ?", (paper.id,)).fetchone()
+                    if row is not None:
+                        theirs = _paper(json.loads(row[0]), row[1])
+                        paper, unchanged = theirs.merge(paper), theirs
+                        if paper == unchanged:
+                            stored[paper.id] = replace(unchanged, summary_source=self.summary)
+                            continue
+                    db.execute(_UPSERT, (paper.id, version, _fields_json(paper), paper.summary_html))
+                    stored[paper.id] = replace(paper, summary_source=self.summary)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        return stored

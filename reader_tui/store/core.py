@@ -1,0 +1,411 @@
+"""The store: the library's papers and what the user decided, kept in memory and on disk.
+
+Reads come from memory. A change is in memory at once and on disk within a second, written behind by a
+daemon thread (one for the state, one for the paper cache, so a large refresh never holds back a mark).
+The state thread also looks every ``poll_interval`` seconds whether another process wrote, and takes in
+what it wrote (:attr:`Store.on_change`, :attr:`Store.on_papers_change`). A failed write is never
+hidden: :attr:`Store.problem` names the folder and the cause until a retry succeeds, the changes stay in
+memory, and :meth:`flush`/:meth:`close` raise :class:`StoreError` with that one line.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import math
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NoReturn
+
+from reader_tui import paths
+from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
+from reader_tui.store.cache import PaperCache
+from reader_tui.store.files import StoreError
+from reader_tui.store.migrate import migrate
+from reader_tui.store.state import StateFile, Tables, merge_state
+
+STATE_FILE, PAPERS_FILE = "state.json", "papers.sqlite"
+MAX_WRITE_DELAY = 0.8
+"""A burst of changes is written at the latest this long after its first change: on disk within 1 s."""
+RETRY_DELAY = 2.0
+"""Seconds before a failed write (disk full, read-only, lock held too long) is tried again."""
+_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class _WriteBehind:
+    """A daemon thread that runs ``sync`` ``delay`` after a change (at most ``max_delay`` after the first
+    unsaved one), every ``poll`` seconds, and again ``RETRY_DELAY`` after a failure."""
+
+    def __init__(self, sync: Callable[[], None], delay: float, max_delay: float, poll: float | None) -> None:
+        self._sync, self._delay, self._max_delay, self._poll = sync, delay, max_delay, poll
+        self._wake = threading.Condition()
+        self._due: float | None = None
+        self._first: float | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="reader-tui-store", daemon=True)
+        self._thread.start()
+
+    def schedule(self, delay: float | None = None) -> None:
+        with self._wake:
+            now = time.monotonic()
+            self._first = self._first or now
+            self._due = min(now + (self._delay if delay is None else delay), self._first + self._max_delay)
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        next_poll = math.inf if self._poll is None else time.monotonic() + self._poll
+        while True:
+            with self._wake:
+                while not self._stopping and time.monotonic() < (
+                    due := min(self._due or math.inf, next_poll)
+                ):
+                    self._wake.wait(None if due == math.inf else due - time.monotonic())
+                if self._stopping:
+                    return
+                self._due = self._first = None
+            if self._poll is not None:
+                next_poll = time.monotonic() + self._poll
+            try:
+                self._sync()
+            except (OSError, sqlite3.Error):  # told through Store.problem; tried again
+                self.schedule(max(RETRY_DELAY, self._delay))
+
+
+class Store:
+    """Papers, per-field state, settings and source fingerprints, shared safely between processes.
+
+    Returned ``Paper`` objects are shared (treat them as read-only); ``PaperState`` objects are copies.
+    """
+
+    def __init__(
+        self, data_dir: Path | None = None, *, flush_delay: float = 0.4, poll_interval: float | None = 1.0
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else paths.data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.messages: list[str] = []
+        """One-line notes for the user at start (a damaged file restored, the cache migrated)."""
+        self._problems: dict[str, str | None] = {"state": None, "papers": None}
+        self.on_change: Callable[[set[str]], None] | None = None
+        """Called (from a writer thread) with the ids whose state another process changed."""
+        self.on_papers_change: Callable[[set[str]], None] | None = None
+        """Called (likewise) with the ids of papers another process added or changed."""
+        self._mem = threading.RLock()
+        self._state_io, self._papers_io = threading.Lock(), threading.Lock()
+        self._closing = self._closed = False
+        self._last_stamp = 0.0
+        self._state_file = StateFile(self.data_dir / STATE_FILE, self.messages)
+        self._tables = self._state_file.load()
+        self._dirty = Tables()
+        self._cache = PaperCache(self.data_dir / PAPERS_FILE, self.messages)
+        migrate(self.data_dir, self._cache, self.messages)
+        self._papers = self._cache.load()
+        self._papers_list: list[Paper] | None = None
+        self._unsaved_papers: dict[str, Paper] = {}
+        delay, max_delay = flush_delay, max(flush_delay, min(2 * flush_delay, MAX_WRITE_DELAY))
+        self._state_writer = _WriteBehind(self._write_state_behind, delay, max_delay, poll_interval)
+        self._papers_writer = _WriteBehind(self._write_papers_behind, delay, max_delay, None)
+        ref = weakref.ref(self)
+
+        def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
+            store = ref()
+            if store is not None:
+                with contextlib.suppress(Exception):
+                    store.close()
+
+        self._atexit = close_at_exit
+        atexit.register(close_at_exit)
+
+    @property
+    def state_path(self) -> Path:
+        return self._state_file.path
+
+    @property
+    def papers_path(self) -> Path:
+        return self._cache.path
+
+    @property
+    def problem(self) -> str | None:
+        """Why the last write failed ("could not save to DIR: cause"), until a retry succeeds."""
+        return self._problems["state"] or self._problems["papers"]
+
+    @property
+    def unsaved(self) -> int:
+        """How many changes (marks, settings, papers) are not on disk yet."""
+        with self._mem:
+            return len(self._dirty) + len(self._unsaved_papers)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Write what is pending and stop the writer threads; raises :class:`StoreError` if that fails
+        (the store is closed all the same). Safe to call twice."""
+        if self._closed:
+            return
+        self._closing = True
+        self._state_writer.stop()
+        self._papers_writer.stop()
+        try:
+            self.flush()
+        finally:
+            self._closed = True
+            atexit.unregister(self._atexit)
+            self._cache.close()
+
+    def flush(self) -> None:
+        """Write pending changes now and take in what other processes wrote."""
+        if not self._closed:
+            self._write_state_behind()
+            self._write_papers_behind()
+
+    # ------------------------------------------------------------------ papers
+
+    def papers(self) -> list[Paper]:
+        """Every paper in the library, in the order first seen. The list is yours; the papers are shared."""
+        with self._mem:
+            if self._papers_list is None:
+                self._papers_list = list(self._papers.values())
+            return list(self._papers_list)
+
+    def get(self, paper_id: str) -> Paper | None:
+        return self._papers.get(paper_id)
+
+    def __len__(self) -> int:
+        return len(self._papers)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._papers
+
+    def add_papers(self, papers: Iterable[Paper]) -> list[str]:
+        """Merge papers into the library (a cached paper's fields win, gaps are filled, feeds are united)
+        and return the ids that are new; written behind in one transaction."""
+        self._check_open()
+        new: list[str] = []
+        with self._mem:
+            for paper in papers:
+                old = self._papers.get(paper.id)
+                if old is None:
+                    new.append(paper.id)
+                elif old == paper or (paper := old.merge(paper)) == old:
+                    continue
+                self._papers[paper.id] = self._unsaved_papers[paper.id] = paper
+                self._papers_list = None
+        if self._unsaved_papers:
+            self._papers_writer.schedule()
+        return new
+
+    # ------------------------------------------------------------------ state
+
+    def state(self, paper_id: str) -> PaperState:
+        found = self._tables.states.get(paper_id)
+        return replace(found) if found is not None else PaperState()
+
+    def states(self) -> dict[str, PaperState]:
+        """Every paper the user ever marked (papers never touched are absent: unread and unstarred)."""
+        with self._mem:
+            return {pid: replace(s) for pid, s in self._tables.states.items()}
+
+    def set_field(self, paper_id: str, field: str, value: Any) -> PaperState:
+        """Change one field of a paper's state; setting the value it has changes nothing, not its time."""
+        value = check_field(field, value)
+        with self._mem:
+            self._change(paper_id, FieldChange(paper_id, field, value, 0.0))
+            return self.state(paper_id)
+
+    def set_read(self, paper_id: str, read: bool) -> PaperState:
+        return self.set_field(paper_id, "read", read)
+
+    def set_starred(self, paper_id: str, starred: bool) -> PaperState:
+        return self.set_field(paper_id, "starred", starred)
+
+    def toggle_read(self, paper_id: str) -> PaperState:
+        with self._mem:
+            return self.set_field(paper_id, "read", not self.state(paper_id).read)
+
+    def toggle_starred(self, paper_id: str) -> PaperState:
+        with self._mem:
+            return self.set_field(paper_id, "starred", not self.state(paper_id).starred)
+
+    def set_read_many(self, paper_ids: Iterable[str], read: bool) -> int:
+        """Mark many papers at once (``A`` in the app); one write. Returns how many changed."""
+        check_field("read", read)
+        with self._mem:
+            return sum(self._change(pid, FieldChange(pid, "read", read, 0.0)) for pid in paper_ids)
+
+    def pending_changes(self, limit: int | None = None) -> list[FieldChange]:
+        """Changes made on this machine (by any process) that no sync has delivered yet, oldest first."""
+        with self._mem:
+            changes = [
+                state.change(pid, name)
+                for pid, state in self._tables.states.items()
+                for name in STATE_FIELDS
+                if state.changed_at(name) and name not in state.sent
+            ]
+        changes.sort(key=lambda change: change.changed_at)
+        return changes[:limit] if limit is not None else changes
+
+    def mark_sent(self, changes: Iterable[FieldChange]) -> None:
+        """Record that a sync delivered ``changes``; a field changed again since stays pending."""
+        with self._mem:
+            for change in changes:
+                state = self._tables.states.get(change.paper_id)
+                if state is not None and state.change(change.paper_id, change.field) == replace(
+                    change, sent=False
+                ):
+                    self._change(change.paper_id, replace(change, sent=True))
+
+    def apply_remote(self, paper_id: str, field: str, value: Any, changed_at: float) -> bool:
+        """Take a value from a sync server if it is newer than this machine's (it then counts as sent);
+        a local change at ``changed_at`` or later wins, sent or not."""
+        change = FieldChange(paper_id, field, check_field(field, value), float(changed_at), sent=True)
+        with self._mem:
+            return changed_at > self.state(paper_id).changed_at(field) and self._change(paper_id, change)
+
+    def _change(self, paper_id: str, change: FieldChange) -> bool:
+        """Apply one field change in memory and schedule its write; a ``changed_at`` of 0 means now.
+        False when the field already had this value and sent flag."""
+        self._check_open()
+        old = self._tables.states.get(paper_id) or PaperState()
+        if getattr(old, change.field) == change.value and (change.field in old.sent) == change.sent:
+            return False
+        if not change.changed_at:
+            change = replace(change, changed_at=self._stamp(old.changed_at(change.field)))
+        new = replace(old)
+        new.take(change)
+        self._tables.states[paper_id] = self._dirty.states[paper_id] = new
+        self._state_writer.schedule()
+        return True
+
+    # ------------------------------------------------------------------ settings and sources
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        found = self._tables.settings.get(key)
+        return found[0] if found is not None else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Remember a small JSON-serializable value (last selected paper, last filter, ...)."""
+        self._set_stamped("settings", key, value)
+
+    def source_info(self, source: str) -> dict[str, Any] | None:
+        """What was remembered about a feed source (ETag, Last-Modified, content hash), as a copy."""
+        found = self._tables.sources.get(source)
+        return json.loads(_DUMPS(found[0])) if found is not None and found[0] is not None else None
+
+    def set_source_info(self, source: str, info: dict[str, Any]) -> None:
+        self._set_stamped("sources", source, json.loads(_DUMPS(info)))
+
+    def _set_stamped(self, table: str, key: str, value: Any) -> None:
+        self._check_open()
+        _DUMPS(value)  # fail here, in the caller, rather than in the writer thread
+        with self._mem:
+            old = getattr(self._tables, table).get(key)
+            if old is None or old[0] != value:
+                record = (value, self._stamp(old[1] if old else 0.0))
+                getattr(self._tables, table)[key] = getattr(self._dirty, table)[key] = record
+                self._state_writer.schedule()
+
+    # ------------------------------------------------------------------ writing
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise RuntimeError("the store is closed")
+
+    def _stamp(self, previous: float) -> float:
+        """A change time later than the value it replaces and than any earlier change in this process."""
+        now = max(time.time(), math.nextafter(self._last_stamp, math.inf), math.nextafter(previous, math.inf))
+        self._last_stamp = now
+        return now
+
+    def _failed(self, which: str, exc: BaseException) -> NoReturn:
+        cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self._problems[which] = f"could not save to {self.data_dir}: {cause}"
+        raise StoreError(self._problems[which]) from exc
+
+    def _write_state_behind(self) -> None:
+        with self._state_io:
+            with self._mem:
+                mine, self._dirty = self._dirty, Tables()
+            try:
+                if mine:
+                    disk = self._state_file.write(mine)
+                elif self._state_file.changed_on_disk():
+                    disk = self._state_file.load()
+                else:
+                    disk = None
+            except (OSError, sqlite3.Error) as exc:
+                with self._mem:  # keep them for the retry, under anything changed meanwhile
+                    for name in ("states", "settings", "sources"):
+                        getattr(self._dirty, name).update(
+                            {**getattr(mine, name), **getattr(self._dirty, name)}
+                        )
+                self._failed("state", exc)
+            self._problems["state"] = None
+            changed = self._take_in(disk) if disk is not None else set()
+        if changed and self.on_change is not None:
+            self.on_change(changed)
+        self._take_in_papers(self._cache.changed())
+
+    def _take_in(self, disk: Tables) -> set[str]:
+        """Fold what the file holds into memory, field by field, keeping changes not yet written."""
+        changed: set[str] = set()
+        with self._mem:
+            for pid, theirs in disk.states.items():
+                ours = self._tables.states.get(pid)
+                merged = theirs if ours is None else merge_state(ours, theirs) if theirs != ours else ours
+                if ours is None or any(getattr(ours, f) != getattr(merged, f) for f in STATE_FIELDS):
+                    changed.add(pid)
+                self._tables.states[pid] = merged
+            for name in ("settings", "sources"):
+                table = getattr(self._tables, name)
+                for key, record in getattr(disk, name).items():
+                    if key not in table or record[1] > table[key][1]:
+                        table[key] = record
+        return changed
+
+    def _write_papers_behind(self) -> None:
+        with self._papers_io:
+            with self._mem:
+                pending = dict(self._unsaved_papers)
+            if not pending:
+                return
+            try:
+                stored = self._cache.save(pending.values())
+            except (OSError, sqlite3.Error) as exc:
+                self._failed("papers", exc)
+            self._problems["papers"] = None
+            with self._mem:
+                for pid, paper in stored.items():
+                    if self._unsaved_papers.get(pid) is pending[pid]:
+                        del self._unsaved_papers[pid]
+                        self._papers[pid] = paper
+                self._papers_list = None
+
+    def _take_in_papers(self, arrived: dict[str, Paper]) -> None:
+        fresh: set[str] = set()
+        with self._mem:
+            for pid, paper in arrived.items():
+                if pid not in self._unsaved_papers and self._papers.get(pid) != paper:
+                    self._papers[pid] = paper
+                    fresh.add(pid)
+            if fresh:
+                self._papers_list = None
+        if fresh and self.on_papers_change is not None:
+            self.on_papers_change(fresh)
