@@ -194,7 +194,8 @@ def main() -> None:
             assert report.error is None and report.papers == 10, report
 
     print(
-        f"store benchmark: {N_PAPERS:,} papers, papers.sqlite {size_mb:.1f} MB, python {sys.version.split()[0]}"
+        f"store benchmark: {N_PAPERS:,} papers, papers.sqlite {size_mb:.1f} MB,"
+        f" python {sys.version.split()[0]}"
     )
     print(f"{'figure':<48} {'measured':>10} {'target':>9}  met")
     for what, value, target, unit in rows:

@@ -95,8 +95,10 @@ class PaperCache:
             check_plain(path.with_name(name))
         try:
             self._reader = self._connect()
-        except sqlite3.DatabaseError as exc:  # not a database, or damaged: papers come back with a refresh
-            aside = move_aside(path)
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorname not in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+                raise StoreError(f"cannot open the paper cache {path}: {exc}") from None
+            aside = move_aside(path)  # damaged: its papers come back with the next refresh
             for name in (path.name + "-wal", path.name + "-shm"):
                 with contextlib.suppress(OSError):
                     path.with_name(name).unlink()
@@ -108,20 +110,26 @@ class PaperCache:
         self._data_version: int | None = None
 
     def _connect(self) -> sqlite3.Connection:
-        """A connection in WAL mode with the schema; DatabaseError for a file that is not a database."""
-        db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a crash of the process
-            db.executescript(_SCHEMA)
-            db.execute("SELECT count(*) FROM paper").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        except sqlite3.Error as exc:
-            db.close()
-            raise StoreError(f"cannot open the paper cache {self.path}: {exc}") from None
-        return db
+        """A connection in WAL mode with the schema. On a read-only disk, a read-only one (writes then
+        fail and are reported like any failed save)."""
+        uris = (f"file:{self.path}", f"file:{self.path}?mode=ro", f"file:{self.path}?immutable=1")
+        for uri in uris:
+            db = sqlite3.connect(
+                uri, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False, uri=True
+            )
+            try:
+                if not uri.endswith("immutable=1"):
+                    db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a crash of the process
+                if "?" not in uri:
+                    db.executescript(_SCHEMA)
+                db.execute("SELECT count(*) FROM paper").fetchone()
+                return db
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                if exc.sqlite_errorname not in ("SQLITE_READONLY", "SQLITE_CANTOPEN") or uri == uris[-1]:
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         for db in (self._reader, self._writer):
