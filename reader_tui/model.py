@@ -7,6 +7,7 @@ combined with :meth:`Paper.merge`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -284,20 +285,22 @@ class Paper:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
+        """The inverse of :meth:`to_dict` (missing keys take their defaults). Author names, categories
+        and feeds repeat across thousands of papers of a library: each string is held once (interned)."""
         published = data.get("published")
         return cls(
             id=data["id"],
             title=data.get("title") or "",
             arxiv_id=data.get("arxiv_id"),
             version=data.get("version"),
-            authors=list(data.get("authors") or []),
+            authors=list(map(sys.intern, data.get("authors") or ())),
             affiliations=list(data.get("affiliations") or []),
-            categories=list(data.get("categories") or []),
+            categories=list(map(sys.intern, data.get("categories") or ())),
             keywords=list(data.get("keywords") or []),
             summary_html=data.get("summary_html") or "",
             links=Links.from_dict(data.get("links")),
             published=datetime.fromisoformat(published) if published else None,
-            feeds=list(data.get("feeds") or []),
+            feeds=list(map(sys.intern, data.get("feeds") or ())),
             announce_type=data.get("announce_type"),
             journal_ref=data.get("journal_ref"),
             comment=data.get("comment"),

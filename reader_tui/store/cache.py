@@ -12,15 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from reader_tui.model import Links, Paper
+from reader_tui.model import Paper, SummarySource
 from reader_tui.store.files import LOCK_TIMEOUT, StoreError, check_plain, move_aside
 
 _SCHEMA = """
@@ -39,51 +37,21 @@ ON CONFLICT (id) DO UPDATE
 SET version = excluded.version, fields = excluded.fields, summary = excluded.summary
 """
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
-_LISTS = ("authors", "affiliations", "categories", "keywords", "feeds")
-_OPTIONAL = ("arxiv_id", "version", "announce_type", "journal_ref", "comment")
 
 
-def _fields_json(paper: Paper) -> str:
-    """The row's JSON: every field but the summary, empty ones left out (smaller, faster to load)."""
-    doc: dict[str, Any] = {"id": paper.id, "title": paper.title}
-    doc.update((name, getattr(paper, name)) for name in _LISTS + _OPTIONAL if getattr(paper, name))
-    links = {name: url for name, url in paper.links.to_dict().items() if url}
-    if links:
-        doc["links"] = links
-    if paper.published is not None:
-        doc["published"] = paper.published.isoformat()
-    if not paper.is_paper:
-        doc["is_paper"] = False
-    return _DUMPS(doc)
+def _row(paper: Paper) -> tuple[str, str]:
+    """Every field but the summary as JSON (empty ones left out: smaller, faster to load), and the
+    summary. Through ``to_dict``/``from_dict``, so a field added to ``Paper`` is kept too."""
+    doc = paper.to_dict()
+    summary = doc.pop("summary_html")
+    doc["links"] = {name: url for name, url in doc["links"].items() if url}
+    return _DUMPS({k: v for k, v in doc.items() if v or (k == "is_paper" and v is False)}), summary
 
 
-def _intern_all(values: list[str] | None) -> list[str]:
-    """Categories, feeds and author names repeat across thousands of papers: hold each string once."""
-    return list(map(sys.intern, values)) if values else []
-
-
-def _paper(doc: dict[str, Any], summary: Any) -> Paper:
-    get, links = doc.get, doc.get("links")
-    published = get("published")
-    return Paper(
-        doc["id"],
-        get("title") or "",
-        get("arxiv_id"),
-        get("version"),
-        _intern_all(get("authors")),
-        list(get("affiliations") or ()),
-        _intern_all(get("categories")),
-        list(get("keywords") or ()),
-        None,
-        Links(links.get("abs"), links.get("pdf"), links.get("post"), links.get("doi")) if links else Links(),
-        datetime.fromisoformat(published) if published else None,
-        _intern_all(get("feeds")),
-        get("announce_type"),
-        get("journal_ref"),
-        get("comment"),
-        get("is_paper", True),
-        summary_source=summary,
-    )
+def _paper(doc: dict[str, Any], summary: SummarySource) -> Paper:
+    paper = Paper.from_dict(doc)
+    paper.summary_source = summary
+    return paper
 
 
 class PaperCache:
@@ -193,7 +161,7 @@ class PaperCache:
                         if paper == unchanged:
                             stored[paper.id] = replace(unchanged, summary_source=self.summary)
                             continue
-                    db.execute(_UPSERT, (paper.id, version, _fields_json(paper), paper.summary_html))
+                    db.execute(_UPSERT, (paper.id, version, *_row(paper)))
                     stored[paper.id] = replace(paper, summary_source=self.summary)
                 db.execute("COMMIT")
             except BaseException:

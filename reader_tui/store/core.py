@@ -32,56 +32,42 @@ from reader_tui.store.migrate import migrate
 from reader_tui.store.state import StateFile, Tables, merge_state
 
 STATE_FILE, PAPERS_FILE = "state.json", "papers.sqlite"
-MAX_WRITE_DELAY = 0.8
-"""A burst of changes is written at the latest this long after its first change: on disk within 1 s."""
 RETRY_DELAY = 2.0
 """Seconds before a failed write (disk full, read-only, lock held too long) is tried again."""
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class _WriteBehind:
-    """A daemon thread that runs ``sync`` ``delay`` after a change (at most ``max_delay`` after the first
-    unsaved one), every ``poll`` seconds, and again ``RETRY_DELAY`` after a failure."""
+    """A daemon thread that runs ``sync`` ``delay`` after a change (a burst is written together, never
+    postponed by the changes that follow it), every ``poll`` seconds, and ``RETRY_DELAY`` after a failure
+    (which the store tells through :attr:`Store.problem`)."""
 
-    def __init__(self, sync: Callable[[], None], delay: float, max_delay: float, poll: float | None) -> None:
-        self._sync, self._delay, self._max_delay, self._poll = sync, delay, max_delay, poll
-        self._wake = threading.Condition()
-        self._due: float | None = None
-        self._first: float | None = None
-        self._stopping = False
+    def __init__(self, sync: Callable[[], None], delay: float, poll: float | None) -> None:
+        self._sync, self._delay, self._poll = sync, delay, poll
+        self._changed, self._halt = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="reader-tui-store", daemon=True)
         self._thread.start()
 
-    def schedule(self, delay: float | None = None) -> None:
-        with self._wake:
-            now = time.monotonic()
-            self._first = self._first or now
-            self._due = min(now + (self._delay if delay is None else delay), self._first + self._max_delay)
-            self._wake.notify()
+    def schedule(self) -> None:
+        self._changed.set()
 
     def stop(self) -> None:
-        with self._wake:
-            self._stopping = True
-            self._wake.notify()
+        self._halt.set()
+        self._changed.set()
         self._thread.join()
 
     def _run(self) -> None:
-        next_poll = math.inf if self._poll is None else time.monotonic() + self._poll
-        while True:
-            with self._wake:
-                while not self._stopping and time.monotonic() < (
-                    due := min(self._due or math.inf, next_poll)
-                ):
-                    self._wake.wait(None if due == math.inf else due - time.monotonic())
-                if self._stopping:
-                    return
-                self._due = self._first = None
-            if self._poll is not None:
-                next_poll = time.monotonic() + self._poll
+        while not self._halt.is_set():
+            if self._changed.wait(self._poll):
+                self._halt.wait(self._delay)  # let a burst gather (close() writes what is left)
+            self._changed.clear()
+            if self._halt.is_set():
+                return
             try:
                 self._sync()
-            except (OSError, sqlite3.Error):  # told through Store.problem; tried again
-                self.schedule(max(RETRY_DELAY, self._delay))
+            except (OSError, sqlite3.Error):
+                self._halt.wait(RETRY_DELAY)
+                self._changed.set()
 
 
 class Store:
@@ -114,9 +100,8 @@ class Store:
         self._papers = self._cache.load()
         self._papers_list: list[Paper] | None = None
         self._unsaved_papers: dict[str, Paper] = {}
-        delay, max_delay = flush_delay, max(flush_delay, min(2 * flush_delay, MAX_WRITE_DELAY))
-        self._state_writer = _WriteBehind(self._write_state_behind, delay, max_delay, poll_interval)
-        self._papers_writer = _WriteBehind(self._write_papers_behind, delay, max_delay, None)
+        self._state_writer = _WriteBehind(self._write_state_behind, flush_delay, poll_interval)
+        self._papers_writer = _WriteBehind(self._write_papers_behind, flush_delay, None)
         ref = weakref.ref(self)
 
         def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes

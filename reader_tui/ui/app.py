@@ -26,7 +26,7 @@ from reader_tui.config import ConfigError, auto_refresh, keymap, load_config
 from reader_tui.library import default_sources
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
-from reader_tui.store import Store
+from reader_tui.store import Store, StoreError
 from reader_tui.ui import actions
 from reader_tui.ui.confirm import ConfirmScreen
 from reader_tui.ui.detail import DetailPane
@@ -36,6 +36,7 @@ from reader_tui.ui.keys import InOrderKeys
 from reader_tui.ui.outbound import Clipboard, Opener, Outbound
 from reader_tui.ui.paper_list import PaperList
 from reader_tui.ui.refresh_bar import RefreshBar
+from reader_tui.ui.store_status import StoreChanged, StoreProblem
 from reader_tui.ui.sync_status import SyncStatus
 
 Clock = Callable[[], datetime]
@@ -84,6 +85,7 @@ class ReaderApp(InOrderKeys):
             yield PaperList(self.store.state, id="paper-list")
             yield DetailPane(id="detail")
         yield RefreshBar(id="refresh-bar")
+        yield StoreProblem(self.store, id="store-problem")
         yield SyncStatus(self.store, id="sync-status")
         yield ReaderFooter()
 
@@ -104,6 +106,7 @@ class ReaderApp(InOrderKeys):
         return self.paper_list.current
 
     def on_mount(self) -> None:
+        self.store.on_change = self._changed_elsewhere
         self.theme = str(self.store.setting("ui.theme", "textual-dark"))
         for message in self.store.messages:
             self.notify(message, severity="warning", markup=False, timeout=10)
@@ -336,8 +339,26 @@ class ReaderApp(InOrderKeys):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
         self.store.set_setting("ui.theme", self.theme)
 
+    def _changed_elsewhere(self, ids: set[str]) -> None:
+        """From the store's thread: post, never touch widgets."""
+        self.post_message(StoreChanged(ids))
+
+    @on(StoreChanged)
+    def _repaint_changed(self, message: StoreChanged) -> None:
+        base = self.screen_stack[0]  # the list's screen, whatever is on top of it
+        for paper_list in base.query(PaperList):
+            paper_list.refresh()  # the state is part of each cached row's key
+            if (paper := paper_list.current) is not None and paper.id in message.ids:
+                base.query_one(DetailPane).update_state(self.store.state(paper.id))
+
     async def action_quit(self) -> None:
-        self.store.flush()
+        try:
+            self.store.flush()
+        except StoreError as error:  # ask, rather than lose the marks silently or with a traceback
+            self.screen_stack[0].query_one(StoreProblem).check()
+            question = f"{self.store.unsaved:,} changes are not saved ({error}). Quit and lose them?"
+            self.push_screen(ConfirmScreen(question), lambda yes: self.exit() if yes else None)
+            return
         self.exit()
 
 
