@@ -67,8 +67,9 @@ _TITLE_TWISTS = [
 _TITLE_TAILS = ["", ": A Case Study", " at Scale", " in Practice", " Revisited", " for Long Contexts"]
 
 
-def build_feed(n_items: int, seed: int = 0) -> bytes:
-    """The seed digest grown to ``n_items`` distinct papers (~2.1 KB an item, like a real digest day)."""
+def build_feed(n_items: int, seed: int = 0, first: int = 0) -> bytes:
+    """The seed digest grown to ``n_items`` distinct papers (~2.1 KB an item, like a real digest day);
+    ``first`` numbers them from there, so that several feeds hold distinct papers."""
     rng = random.Random(seed)
     text = SEED_FEED.read_text(encoding="utf-8")
     head, *items = _ITEM_SPLIT.split(text)
@@ -85,7 +86,7 @@ def build_feed(n_items: int, seed: int = 0) -> bytes:
     )
     start = datetime(2026, 5, 29, 12, 36, 41, tzinfo=UTC)
     out = [head]
-    for n in range(n_items):
+    for n in range(first, first + n_items):
         item = items[n % len(items)]
         new_id = f"26{n % 12 + 1:02d}.{n // 12:05d}"  # distinct for n < 1.2 million
         item = _ARXIV_ID.sub(new_id, item)
