@@ -68,7 +68,7 @@ async def test_a_failed_save_is_shown_until_it_succeeds_and_quitting_asks_first(
             assert f"could not save to {data_dir}: No space left on device" in text
             assert "unsaved changes kept in memory; retrying" in text
             assert not row(app, "p0").startswith("●")  # the mark is kept (in memory)
-            assert "No space left on device" in screen_text(app)
+            await wait_until(pilot, lambda: "No space left on device" in screen_text(app))  # on screen
             await pilot.press("q")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("n")  # stay
