@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +62,17 @@ def _say(text: str, *, flush: bool = False) -> None:
 def _say_json(value: object) -> None:
     """Print JSON of ``value`` with every string in it sanitized first (so the JSON stays valid)."""
     print(json.dumps(clean_data(value), ensure_ascii=False, indent=2))
+
+
+def _say_json_list(items: Iterable[object]) -> None:
+    """``_say_json`` of a list, written an item at a time: ``list --json`` of 100,000 papers never
+    holds the whole document (~1 GB as one string once a title carries a CJK character)."""
+    first = True
+    for item in items:
+        text = json.dumps(clean_data(item), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        sys.stdout.write(("[\n  " if first else ",\n  ") + text)
+        first = False
+    print("[]" if first else "\n]")
 
 
 def _open_store() -> Store:
@@ -177,7 +188,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 _say("\n".join(_scored_line(store, scored) for scored in shown))
             return 0
         if args.json:
-            _say_json([paper.to_dict() for paper in papers])
+            _say_json_list(paper.to_dict() for paper in papers)
             return 0
         lines = []
         for paper in papers:
