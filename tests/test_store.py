@@ -556,3 +556,22 @@ def test_two_real_processes_lose_no_update(data_dir: Path) -> None:
             assert all(store.state(f"{name}-{i}").read for i in range(150))
             assert all(f"{name}-paper-{i}" in store for i in range(0, 150, 10))
         assert store.state("shared").changed > 0
+
+
+def test_every_paper_field_survives_a_restart(data_dir: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from reader_tui.model import Venue
+
+    full = Paper(
+        "2401.00001", "Ünïcode title", "2401.00001", 3, ["Ann Lee", "王伟"], ["MIT"], ["cs.LG"],
+        ["graphs"], "<p>Summary &amp; more</p>" * 50,
+        Links("https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.00001", "https://x.org", "10.1/x"),
+        datetime(2026, 5, 29, 9, 30, tzinfo=timezone(timedelta(hours=8))), ["feed-a", "feed-b"], "replace",
+        "J. Foo 1 (2026)", "12 pages", False, venue=Venue("Nature", "1", "2", "3-4", "NPG"), owned=True,
+    )  # fmt: skip
+    with Store(data_dir) as store:
+        store.add_papers([full, paper("bare")])
+    with Store(data_dir) as again:
+        assert again.get("2401.00001") == full and again.get("bare") == paper("bare")
+        assert again.get("2401.00001").published.utcoffset() == timedelta(hours=8)  # type: ignore[union-attr]

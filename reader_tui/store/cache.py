@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from reader_tui.model import Links, Paper, SummarySource
+from reader_tui.model import Links, Paper, SummarySource, Venue
 from reader_tui.store.files import LOCK_TIMEOUT, StoreError, check_plain, move_aside
 
 _SCHEMA = """
@@ -82,6 +82,8 @@ def _paper(doc: dict[str, Any], summary: SummarySource) -> Paper:
         get("comment"),
         get("is_paper", True),
         summary_source=summary,
+        venue=Venue.from_dict(venue) if (venue := get("venue")) else None,
+        owned=get("owned", False),
     )
 
 
