@@ -566,7 +566,7 @@ def test_every_paper_field_survives_a_restart(data_dir: Path) -> None:
     full = Paper(
         "2401.00001", "Ünïcode title", "2401.00001", 3, ["Ann Lee", "王伟"], ["MIT"], ["cs.LG"],
         ["graphs"], "<p>Summary &amp; more</p>" * 50,
-        Links("https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.00001", "https://x.org", "10.1/x"),
+        Links("https://arxiv.org/abs/2401.00001", "https://arxiv.org/pdf/2401.1", "https://x.org", "10.1/x"),
         datetime(2026, 5, 29, 9, 30, tzinfo=timezone(timedelta(hours=8))), ["feed-a", "feed-b"], "replace",
         "J. Foo 1 (2026)", "12 pages", False, venue=Venue("Nature", "1", "2", "3-4", "NPG"), owned=True,
     )  # fmt: skip
