@@ -147,13 +147,11 @@ def main() -> int:
                 capture_output=True,
             )
             ours_home = scratch / "ours"
+            ours_env = {**os.environ, "READER_TUI_HOME": str(ours_home)}
             for url in urls_list:
-                subprocess.run(
-                    [sys.executable, "-m", "reader_tui", "list", url],
-                    env={**os.environ, "READER_TUI_HOME": str(ours_home)},
-                    check=True,
-                    capture_output=True,
-                )
+                subprocess.run([sys.executable, "-m", "reader_tui", "add", url], env=ours_env, check=True)
+            refresh = [sys.executable, "-m", "reader_tui", "refresh", "--timeout", "200"]  # a loaded machine
+            subprocess.run(refresh, env=ours_env, check=True, capture_output=True)
             ours = f"exec env READER_TUI_HOME={ours_home} {sys.executable} -m reader_tui"
             figures: dict[str, list[float]] = {
                 k: [] for k in ("nb_list", "nb_items", "start", "memory_mb", "keystroke")
