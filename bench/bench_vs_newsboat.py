@@ -112,6 +112,9 @@ def filter_keystrokes(counts: list[int], total: int) -> list[float]:
         previous = count
         time.sleep(0.1)
     tmux("send-keys", "C-u")
+    time.sleep(0.3)
+    tmux("send-keys", "Escape")  # back to the list, so that q quits (and no query is saved)
+    time.sleep(0.5)
     return times
 
 
