@@ -84,6 +84,14 @@ def _open_store() -> Store:
     return store
 
 
+def _paper_or_fail(store: Store, paper_id: str) -> Paper:
+    """The paper ``show``, ``similar`` and ``mark`` act on, or the one line saying it is not there."""
+    paper = store.get(paper_id)
+    if paper is None:
+        raise CommandError(f"no paper with id {clean_line(paper_id)!r} in the library")
+    return paper
+
+
 def _load_subscriptions() -> list[Subscription]:
     from reader_tui.subscriptions import SubscriptionError, load
 
@@ -205,9 +213,7 @@ def _cmd_similar(args: argparse.Namespace) -> int:
     from reader_tui.relevance import Relevance
 
     with _open_store() as store:
-        paper = store.get(args.id)
-        if paper is None:
-            raise CommandError(f"no paper with id {clean_line(args.id)!r} in the library")
+        paper = _paper_or_fail(store, args.id)
         relevance = Relevance.build(store.papers(), {}, store, always=True)
         similar = relevance.similar(paper.id, top=args.top)
         if args.json:
@@ -301,9 +307,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from reader_tui.render import summary_markdown
 
     with _open_store() as store:
-        paper = store.get(args.id)
-        if paper is None:
-            raise CommandError(f"no paper with id {clean_line(args.id)!r} in the library")
+        paper = _paper_or_fail(store, args.id)
         state = store.state(paper.id)
         lines = [
             clean_line(paper.title),
@@ -340,8 +344,7 @@ def _cmd_mark(args: argparse.Namespace) -> int:
     from reader_tui.annotations import clean_tags
 
     with _open_store() as store:
-        if store.get(args.id) is None:
-            raise CommandError(f"no paper with id {clean_line(args.id)!r} in the library")
+        _paper_or_fail(store, args.id)
         if args.read is not None:
             store.set_read(args.id, args.read)
         if args.starred is not None:
