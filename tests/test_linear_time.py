@@ -4,7 +4,7 @@ Each function that applies one (search normalisation, the renderer, the sanitize
 citation export, the detail pane's link finder) is run on hostile text shaped to make a backtracking
 regex rescan: long runs after a ``<``, of backslashes, of name characters, of ``](``... at 100,000 and
 at 200,000 characters. Doubling the input must not much more than double the CPU time, and each call
-stays under a few seconds. The work runs in a forked child with a deadline, so a quadratic regex (which
+stays under a few seconds. The work runs in a spawned child with a deadline, so a quadratic regex (which
 holds the GIL and cannot be interrupted) fails the test instead of hanging the run.
 """
 
@@ -106,10 +106,9 @@ def _superlinear(small: float, large: float) -> bool:
 
 
 def _measure(name: str, out: multiprocessing.queues.Queue[object]) -> None:
-    # The forked child inherits the test worker's whole heap: without freezing it, a full collection
-    # that happens to fall in the 200k run scans all of it and doubles that timing (cite.export measured
-    # 3.3-3.8x this way, while the same calls outside pytest grow 2.0x). Regex backtracking owes nothing
-    # to the collector, so the inherited objects are set aside before timing.
+    # The child is spawned, not forked: a forked child inherited the test worker's heap, and a full
+    # collection landing in the 200k run made cite.export look 3.3-3.8x (2.0x outside pytest). Regex
+    # backtracking owes nothing to the collector, so what the child imported is set aside too.
     gc.collect()
     gc.freeze()
     function = FUNCTIONS[name]
@@ -128,7 +127,7 @@ def _measure(name: str, out: multiprocessing.queues.Queue[object]) -> None:
 
 @pytest.mark.parametrize("name", list(FUNCTIONS))
 def test_regexes_on_feed_text_are_linear(name: str) -> None:
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     out = context.Queue()
     child = context.Process(target=_measure, args=(name, out), daemon=True)
     child.start()
