@@ -39,7 +39,7 @@ citation export take half a second and widened the search index for nothing."""
 LIST_MAX = 5_000
 """Authors (affiliations, keywords, categories) kept per paper: the largest collaborations sign ~3,000."""
 
-PRELOAD = ["reader_tui.feeds", "reader_tui.feeds.fastpath", "feedparser"]
+PRELOAD = ["reader_tui.feeds", "feedparser"]
 """Imported once by the fork server, so a child starts with everything a parse needs."""
 
 _lock = threading.RLock()

@@ -312,14 +312,14 @@ def test_a_large_digest_feed_parses_in_reasonable_time() -> None:
 def test_one_unreadable_item_does_not_lose_the_feed(monkeypatch: pytest.MonkeyPatch) -> None:
     from reader_tui.feeds import hf
 
-    real = hf.to_paper
+    real = hf.read_item
 
-    def flaky(entry: Any, ctx: Any) -> Any:
-        if "2604.21003" in str(entry.get("link")):
+    def flaky(item: Any, ctx: Any) -> Any:
+        if "2604.21003" in str(item.findtext("link")):
             raise ValueError("odd markup\nsecond line")
-        return real(entry, ctx)
+        return real(item, ctx)
 
-    monkeypatch.setattr(hf, "to_paper", flaky)
+    monkeypatch.setattr(hf, "read_item", flaky)
     result = load_feed(str(FEEDS / "hf-daily-papers-2026-04-30.xml"))
     assert len(result.papers) == 21
     assert result.warnings == ["item 1 skipped: odd markup second line"]

@@ -1,8 +1,8 @@
 """The feed layer: fetch a feed (file or URL) and turn it into :class:`~reader_tui.model.Paper` objects.
 
 One module per feed format (``ftxj``, ``arxiv_rss``, ``arxiv_legacy``, ``arxiv_api``, ``hf``,
-``biorxiv``, ``generic``); ``parse`` picks among them, ``fetch`` gets the bytes, ``fastpath`` reads
-well-formed XML into what feedparser would give, much faster. Heavy imports
+``biorxiv``, ``generic``); ``parse`` picks among them, ``fetch`` gets the bytes, ``tree`` reads
+well-formed XML for the formats read from an ElementTree (feedparser reads the rest). Heavy imports
 (feedparser, httpx, pylatexenc) happen inside functions, so importing this package stays cheap.
 """
 

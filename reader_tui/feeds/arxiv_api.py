@@ -1,24 +1,21 @@
 """arXiv API responses (Atom), in the classic export.arxiv.org form and the 2025+ arxiv.org form.
 
-feedparser already maps both forms to the same keys (``arxiv_primary_category``, ``arxiv_comment``,
-``arxiv_doi``, ``arxiv_journal_ref``). What is left: old-style ids, the primary category first,
-subject codes that are not arXiv categories (MSC "53D10, 53D15") dropped, and hard-wrapped
-titles and abstracts joined back into prose.
+Both carry ``arxiv:primary_category``, ``arxiv:comment``, ``arxiv:doi`` and ``arxiv:journal_ref``.
+What needs care: old-style ids, the primary category first, subject codes that are not arXiv
+categories (MSC "53D10, 53D15") dropped, and hard-wrapped titles and abstracts joined back into prose.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
-    Entry,
     FeedContext,
     abs_url,
     arxiv_categories,
     arxiv_from_url,
     dedupe,
-    entry_date,
-    entry_text,
     host_of,
     pdf_url,
     plain_to_html,
@@ -27,44 +24,66 @@ from reader_tui.feeds.common import (
 from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
 
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
 FORMAT = "arxiv-api"
 
 
-def detect(parsed: Any) -> bool:
-    if not str(parsed.get("version", "")).startswith("atom"):
+def detect(doc: tree.Document) -> bool:
+    if doc.kind != "atom":
         return False
-    feed_id = str(parsed.feed.get("id", ""))
+    feed_id = tree.line(doc.channel_fields, "id")
     if host_of(feed_id).endswith("arxiv.org") and "/api/" in feed_id:
         return True
-    return any(arxiv_from_url(entry.get("id")) for entry in parsed.entries)
+    return any(arxiv_from_url(tree.line(tree.fields(entry), "id")) for entry in doc.items)
 
 
-def _pdf_link(entry: Entry) -> str | None:
-    for link in entry.get("links") or []:
+def alternate_link(found: dict[str, list[Element]]) -> str:
+    """The entry's page: its ``rel="alternate"`` HTML link (a link without ``rel`` is an alternate)."""
+    for link in found.get("link", []):
+        if link.get("rel", "alternate") == "alternate" and link.get("type", "text/html") in (
+            "text/html",
+            "application/xhtml+xml",
+        ):
+            return clean_line(link.get("href"))
+    return ""
+
+
+def _pdf_link(found: dict[str, list[Element]]) -> str | None:
+    for link in found.get("link", []):
         if link.get("title") == "pdf" or link.get("type") == "application/pdf":
             return safe_link(link.get("href"))
     return None
 
 
-def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
-    arxiv = arxiv_from_url(entry.get("id")) or arxiv_from_url(entry.get("link"))
+def read_item(entry: Element, ctx: FeedContext) -> Paper | None:
+    found = tree.fields(entry)
+    arxiv = arxiv_from_url(tree.line(found, "id")) or arxiv_from_url(alternate_link(found))
     if arxiv is None:  # e.g. the API's own "Error" entry: shown as a plain item
         return None
     arxiv_id, version = arxiv
-    primary = (entry.get("arxiv_primary_category") or {}).get("term")
-    doi = clean_line(entry.get("arxiv_doi")) or None
+    primary = tree.first(found, "arxiv:primary_category")
+    authors = (tree.line(tree.fields(author), "name") for author in found.get("author", []))
     return Paper(
         id=arxiv_id,
         arxiv_id=arxiv_id,
         version=version,
-        title=entry_text(entry, "title") or arxiv_id,
-        authors=dedupe(clean_line(author.get("name")) for author in entry.get("authors") or []),
-        categories=arxiv_categories((tag.get("term") for tag in entry.get("tags") or []), primary),
-        summary_html=plain_to_html(entry.get("summary")),
-        links=Links(abs=abs_url(arxiv_id), pdf=_pdf_link(entry) or pdf_url(arxiv_id), doi=doi),
-        published=entry_date(entry) or ctx.feed_date,
+        title=tree.title(found, "atom") or arxiv_id,
+        authors=dedupe(authors),
+        categories=arxiv_categories(
+            (tag.get("term") for tag in found.get("category", [])),
+            primary.get("term") if primary is not None else None,
+        ),
+        summary_html=plain_to_html(tree.body(found, "summary")),
+        links=Links(
+            abs=abs_url(arxiv_id),
+            pdf=_pdf_link(found) or pdf_url(arxiv_id),
+            doi=tree.line(found, "arxiv:doi") or None,
+        ),
+        published=tree.item_date(found) or ctx.feed_date,
         feeds=[ctx.source_key],
         owned=True,
-        journal_ref=clean_line(entry.get("arxiv_journal_ref")) or None,
-        comment=clean_line(entry.get("arxiv_comment")) or None,
+        journal_ref=tree.line(found, "arxiv:journal_ref", "arxiv:journal_reference") or None,
+        comment=tree.line(found, "arxiv:comment") or None,
     )

@@ -8,18 +8,18 @@ with ``UPDATED`` or ``CROSS LISTED`` before the closing parenthesis; authors are
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
+from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
     TITLE_MAX,
-    Entry,
     FeedContext,
     abs_url,
     arxiv_categories,
     arxiv_from_url,
+    as_html,
     clean_html,
     dedupe,
-    entry_html,
     pdf_url,
     split_arxiv_id,
     split_authors,
@@ -29,6 +29,9 @@ from reader_tui.feeds.common import (
 from reader_tui.feeds.names import decode_tex
 from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 FORMAT = "arxiv-legacy"
 
@@ -40,9 +43,9 @@ _ANCHOR_TEXT = re.compile(r"<a\b[^<>]{0,4000}>([^<]{0,1000})</a>", re.I)
 _STATUS = {"": "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
 
 
-def detect(parsed: Any) -> bool:
-    return str(parsed.get("version", "")).startswith(("rss09", "rss10")) and any(
-        _SUFFIX.search(str(entry.get("title", ""))[:TITLE_MAX]) for entry in parsed.entries
+def detect(doc: tree.Document) -> bool:
+    return doc.kind == "rdf" and any(
+        _SUFFIX.search(tree.line(tree.fields(item), "title")) for item in doc.items
     )
 
 
@@ -60,13 +63,14 @@ def split_title(title: str) -> tuple[str, tuple[str, int | None] | None, str | N
     )
 
 
-def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
-    title, arxiv, category, status = split_title(str(entry.get("title") or ""))
-    arxiv = arxiv or arxiv_from_url(entry.get("link"))
+def read_item(item: Element, ctx: FeedContext) -> Paper | None:
+    found = tree.fields(item)
+    title, arxiv, category, status = split_title(tree.raw(tree.first(found, "title")))
+    arxiv = arxiv or arxiv_from_url(tree.line(found, "link"))
     if arxiv is None:
         return None
     arxiv_id, version = arxiv
-    creators = str(entry.get("author") or "")
+    creators = ", ".join(tree.raw(e, tree.PEOPLE_MAX).strip() for e in found.get("dc:creator", []))
     names = [decode_tex(strip_tags(name)) for name in _ANCHOR_TEXT.findall(creators)]
     authors = dedupe(names) if names else split_authors(strip_tags(creators))
     return Paper(
@@ -76,7 +80,7 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
         title=title or arxiv_id,
         authors=authors,
         categories=arxiv_categories([], category),
-        summary_html=clean_html(unwrap_html(entry_html(entry))),
+        summary_html=clean_html(unwrap_html(as_html(tree.body(found, "description")))),
         links=Links(abs=abs_url(arxiv_id), pdf=pdf_url(arxiv_id)),
         published=ctx.feed_date,
         feeds=[ctx.source_key],

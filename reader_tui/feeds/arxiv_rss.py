@@ -9,16 +9,14 @@ channel's date stands in. arXiv gives no PDF link, but its URL is fixed by the i
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
+from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
-    Entry,
     FeedContext,
     abs_url,
     arxiv_categories,
     arxiv_from_url,
-    entry_date,
-    entry_text,
     pdf_url,
     plain_to_html,
     split_arxiv_id,
@@ -27,42 +25,49 @@ from reader_tui.feeds.common import (
 from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
 
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
 FORMAT = "arxiv-rss"
 
 _PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE)
 
 
-def detect(parsed: Any) -> bool:
-    return any(
-        str(entry.get("id", "")).startswith("oai:arXiv.org:") or "arxiv_announce_type" in entry
-        for entry in parsed.entries
-    )
+def detect(doc: tree.Document) -> bool:
+    return doc.kind == "rss" and any(_is_arxiv_item(tree.fields(item)) for item in doc.items)
 
 
-def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
-    arxiv = split_arxiv_id(entry.get("id")) or arxiv_from_url(entry.get("link"))
+def _is_arxiv_item(found: dict[str, list[Element]]) -> bool:
+    return "arxiv:announce_type" in found or tree.line(found, "guid").startswith("oai:arXiv.org:")
+
+
+def read_item(item: Element, ctx: FeedContext) -> Paper | None:
+    found = tree.fields(item)
+    arxiv = split_arxiv_id(tree.line(found, "guid")) or arxiv_from_url(tree.line(found, "link"))
     if arxiv is None:
         return None
     arxiv_id, version = arxiv
-    abstract = str(entry.get("summary") or "")
-    announce_type = clean_line(entry.get("arxiv_announce_type")) or None
+    abstract = tree.body(found, "description", "content:encoded")
+    announce_type = tree.line(found, "arxiv:announce_type") or None
     prefix = _PREFIX.match(abstract)
     if prefix:
         abstract = abstract[prefix.end() :]
         announce_type = announce_type or prefix.group("type")
-    doi = clean_line(entry.get("arxiv_doi")) or None
+    creators = ", ".join(
+        clean_line(tree.raw(e, tree.PEOPLE_MAX)) for e in found.get("dc:creator") or found.get("author") or []
+    )
     return Paper(
         id=arxiv_id,
         arxiv_id=arxiv_id,
         version=version,
-        title=entry_text(entry, "title") or arxiv_id,
-        authors=split_authors(entry.get("author")),
-        categories=arxiv_categories(tag.get("term") for tag in entry.get("tags") or []),
+        title=tree.title(found, "rss") or arxiv_id,
+        authors=split_authors(creators),
+        categories=arxiv_categories(clean_line(tree.raw(tag)) for tag in found.get("category", [])),
         summary_html=plain_to_html(abstract),
-        links=Links(abs=abs_url(arxiv_id), pdf=pdf_url(arxiv_id), doi=doi),
-        published=entry_date(entry) or ctx.feed_date,
+        links=Links(abs=abs_url(arxiv_id), pdf=pdf_url(arxiv_id), doi=tree.line(found, "arxiv:doi") or None),
+        published=tree.item_date(found) or ctx.feed_date,
         feeds=[ctx.source_key],
         owned=True,
         announce_type=announce_type,
-        journal_ref=clean_line(entry.get("arxiv_journal_reference")) or None,
+        journal_ref=tree.line(found, "arxiv:journal_reference", "arxiv:journal_ref") or None,
     )

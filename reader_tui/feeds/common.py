@@ -1,8 +1,9 @@
 """Helpers every feed format shares: arXiv ids, dates, author lists, TeX accents, HTML snippets.
 
-Each format module turns one feedparser entry into a :class:`~reader_tui.model.Paper`; the parts they
-have in common live here so that, say, an old-style arXiv id (``math/0502287v1``) is understood the
-same way whether it came from the API, the RSS feed or a digest.
+Each format module turns one item (an ElementTree element, or a feedparser entry for the formats
+feedparser reads) into a :class:`~reader_tui.model.Paper`; the parts they have in common live here
+so that, say, an old-style arXiv id (``math/0502287v1``) is understood the same way whether it came
+from the API, the RSS feed or a digest.
 """
 
 from __future__ import annotations
@@ -217,7 +218,12 @@ def entry_html(entry: Entry) -> str:
     candidates = [*(entry.get("content") or []), entry.get("summary_detail") or {}]
     best: Mapping[str, Any] = max(candidates, key=lambda c: len(str(c.get("value") or "")), default={})
     value = str(best.get("value") or entry.get("summary") or "")[:BODY_MAX]
-    if str(best.get("type", "")) == "text/plain" or not _MARKUP.search(value):
+    return as_html(value, plain=str(best.get("type", "")) == "text/plain")
+
+
+def as_html(value: str, *, plain: bool = False) -> str:
+    """An item's body as HTML: kept when it has markup, else (or when ``plain``) escaped paragraphs."""
+    if plain or not _MARKUP.search(value):
         return plain_to_html(value)
     return value
 

@@ -12,20 +12,17 @@ matters for a site feed with thousands of items. Items that do not start with th
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
-from reader_tui.feeds import generic
+from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
-    Entry,
     FeedContext,
     abs_url,
     arxiv_categories,
     arxiv_from_url,
+    as_html,
     clean_html,
     dedupe,
-    entry_date,
-    entry_html,
-    entry_text,
     pdf_url,
     safe_link,
     split_arxiv_id,
@@ -33,6 +30,9 @@ from reader_tui.feeds.common import (
     strip_tags,
 )
 from reader_tui.model import Links, Paper
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 FORMAT = "ftxj"
 
@@ -67,12 +67,14 @@ _LABELS = {
 _NONE_VALUES = {"", "n/a", "na", "none", "-", "无", "未知", "unknown"}
 
 
-def detect(parsed: Any) -> bool:
-    return any(is_digest_item(entry) for entry in parsed.entries)
+def detect(doc: tree.Document) -> bool:
+    return doc.kind == "rss" and any(
+        is_digest_item(tree.body(tree.fields(item), "description")) for item in doc.items
+    )
 
 
-def is_digest_item(entry: Entry) -> bool:
-    return bool(_DIGEST_START.match(str(entry.get("summary") or "")))
+def is_digest_item(description: str) -> bool:
+    return bool(_DIGEST_START.match(description))
 
 
 def split_meta(description: str) -> tuple[dict[str, str], str]:
@@ -110,26 +112,30 @@ def _categories(value: str | None) -> list[str]:
     return arxiv_categories(others, primary)
 
 
-def to_paper(entry: Entry, ctx: FeedContext) -> Paper:
-    if not is_digest_item(entry):
-        return generic.to_paper(entry, ctx)
-    meta, body = split_meta(entry_html(entry))
-    links = Links(post=safe_link(entry.get("link"), ctx.feed_link))
+def read_item(item: Element, ctx: FeedContext) -> Paper | None:
+    """The digest item as a paper; None for an item that is not one (the site's "关于我" page, an
+    arXiv line with no readable id), which is then read as a plain item."""
+    found = tree.fields(item)
+    description = tree.body(found, "description", "content:encoded")
+    if not is_digest_item(description):
+        return None
+    meta, body = split_meta(as_html(description))
+    links = Links(post=safe_link(tree.line(found, "link"), ctx.feed_link))
     arxiv: tuple[str, int | None] | None = None
     for href in _HREF.findall(meta.get("arxiv", "")):
-        found = arxiv_from_url(href)
-        if found is None:
+        found_id = arxiv_from_url(href)
+        if found_id is None:
             continue
-        if arxiv is None or (found[0] == arxiv[0] and found[1] and not arxiv[1]):
-            arxiv = found
+        if arxiv is None or (found_id[0] == arxiv[0] and found_id[1] and not arxiv[1]):
+            arxiv = found_id
         if "/pdf/" in href:
             links.pdf = safe_link(href)
         else:
             links.abs = safe_link(href)
     if arxiv is None:
         arxiv = split_arxiv_id(strip_tags(meta.get("arxiv")))
-    if arxiv is None:  # an arXiv line with no readable id: keep the item, as a plain one
-        return generic.to_paper(entry, ctx)
+    if arxiv is None:
+        return None
     arxiv_id, version = arxiv
     links.abs = links.abs or abs_url(arxiv_id)
     links.pdf = links.pdf or pdf_url(arxiv_id)
@@ -137,13 +143,13 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper:
         id=arxiv_id,
         arxiv_id=arxiv_id,
         version=version,
-        title=entry_text(entry, "title") or arxiv_id,
+        title=tree.title(found, "rss") or arxiv_id,
         authors=split_authors(strip_tags(meta.get("authors"))),
         affiliations=_list(meta.get("affiliations")),
         categories=_categories(meta.get("categories")),
         keywords=_list(meta.get("keywords")),
         summary_html=clean_html(body),
         links=links,
-        published=entry_date(entry),
+        published=tree.item_date(found),
         feeds=[ctx.source_key],
     )

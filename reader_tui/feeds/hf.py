@@ -8,23 +8,24 @@ upvote count becomes the comment, since it is what readers of this feed triage b
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
+from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
-    Entry,
     FeedContext,
     abs_url,
     arxiv_from_url,
+    as_html,
     clean_html,
-    entry_date,
-    entry_html,
-    entry_text,
     pdf_url,
     split_arxiv_id,
     split_authors,
     strip_tags,
 )
 from reader_tui.model import Links, Paper
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 FORMAT = "hf"
 
@@ -35,23 +36,26 @@ _FIELD = re.compile(
 _HF_PAPER = re.compile(r"huggingface\.co/papers/(?P<id>[^/?#\s]+)")
 
 
-def detect(parsed: Any) -> bool:
-    return any(is_hf_item(entry) for entry in parsed.entries)
+def detect(doc: tree.Document) -> bool:
+    return doc.kind == "rss" and any(
+        is_hf_item(tree.body(tree.fields(item), "description")) for item in doc.items
+    )
 
 
-def is_hf_item(entry: Entry) -> bool:
-    summary = str(entry.get("summary") or "")
-    return "<b>Summary:</b>" in summary and "<b>Authors:</b>" in summary
+def is_hf_item(description: str) -> bool:
+    return "<b>Summary:</b>" in description and "<b>Authors:</b>" in description
 
 
-def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
-    if not is_hf_item(entry):
+def read_item(item: Element, ctx: FeedContext) -> Paper | None:
+    found = tree.fields(item)
+    description = tree.body(found, "description")
+    if not is_hf_item(description):
         return None
-    link = str(entry.get("link") or "")
+    link = tree.line(found, "link")
     hf_page = _HF_PAPER.search(link)
     arxiv = (
         arxiv_from_url(link)
-        or arxiv_from_url(entry.get("id"))
+        or arxiv_from_url(tree.line(found, "guid"))
         or (split_arxiv_id(hf_page.group("id")) if hf_page else None)
     )
     if arxiv is None:
@@ -64,13 +68,13 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
         fields.setdefault(label, value)
         return f"<p>{value}</p>" if label == "Summary" else ""
 
-    body = _FIELD.sub(lift, entry_html(entry))
+    body = _FIELD.sub(lift, as_html(description))
     upvotes = strip_tags(fields.get("Upvotes"))
     return Paper(
         id=arxiv_id,
         arxiv_id=arxiv_id,
         version=version,
-        title=entry_text(entry, "title") or arxiv_id,
+        title=tree.title(found, "rss") or arxiv_id,
         authors=split_authors(strip_tags(fields.get("Authors"))),
         summary_html=clean_html(body),
         links=Links(
@@ -78,7 +82,7 @@ def to_paper(entry: Entry, ctx: FeedContext) -> Paper | None:
             pdf=pdf_url(arxiv_id),
             post=f"https://huggingface.co/papers/{arxiv_id}",
         ),
-        published=entry_date(entry),
+        published=tree.item_date(found),
         feeds=[ctx.source_key],
         comment=f"Hugging Face upvotes: {upvotes}" if upvotes else None,
     )

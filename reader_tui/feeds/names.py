@@ -108,9 +108,12 @@ def _person(piece: str, *, inverted_ok: bool) -> str:
         return piece
     if inverted_ok and "," in piece:
         return _turn_around(piece)
-    if (piece[-1].isupper() or piece[-1] == ".") and piece.count(" ") == 1 and (
-        match := _VANCOUVER.fullmatch(piece)
-    ) and len(match["initials"]) <= 2:
+    if (
+        (piece[-1].isupper() or piece[-1] == ".")
+        and piece.count(" ") == 1
+        and (match := _VANCOUVER.fullmatch(piece))
+        and len(match["initials"]) <= 2
+    ):
         if any(c.islower() for c in match["surname"]):  # "Brandão S", not "Xiao JIN"
             return _vancouver(piece)
     return piece

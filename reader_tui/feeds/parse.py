@@ -1,15 +1,14 @@
-"""Bytes of a feed -> papers: read the XML once, pick the format, convert, de-duplicate.
+"""Bytes of a feed -> papers: one path per format.
 
-Well-formed feeds are read by :mod:`~reader_tui.feeds.fastpath`, which hands the formats the same
-entries feedparser would, ~10x faster; anything it does not follow exactly (ill-formed XML, a DOCTYPE,
-media or iTunes elements...) is read by feedparser.
+The formats the app knows and reads in volume (arXiv's RSS, legacy RDF and API feeds, the 论文速递
+digest, Hugging Face daily papers) are read from an ElementTree (:mod:`~reader_tui.feeds.tree`) by
+their own module, straight into papers. Everything else (journal tables of contents, PubMed, bioRxiv,
+blogs) and any document that is not plain well-formed XML is read by feedparser, and its entries by
+:mod:`~reader_tui.feeds.biorxiv` or :mod:`~reader_tui.feeds.generic`. An item of a known format that
+does not follow it (the digest site's "About me" page) is read as a generic item.
 
-feedparser runs with its HTML sanitizer and relative-URI resolver off: together they are more than
-half its time on the digest feeds, and the app never shows feed HTML raw (it is converted to
-Markdown, and :func:`~reader_tui.feeds.common.clean_html` drops active content).
-
-Format detection is per feed (the first module whose ``detect`` accepts the parsed feed); each
-module may hand an entry it does not recognise back, and that entry is read as a generic item.
+feedparser runs with its HTML sanitizer and relative-URI resolver off: the app never shows feed HTML
+raw (it is converted to Markdown, and :func:`~reader_tui.feeds.common.clean_html` drops active content).
 """
 
 from __future__ import annotations
@@ -17,20 +16,21 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
-from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, fastpath, ftxj, generic, hf
+from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, ftxj, generic, hf, tree
 from reader_tui.feeds.common import FeedContext, entry_text, safe_link, to_datetime, updated_parsed
 from reader_tui.feeds.errors import FeedError
 from reader_tui.feeds.fetch import fetch_source, source_key
 from reader_tui.model import Paper
 from reader_tui.safety import clean_line
 
-# Most specific first: an arXiv API response also matches nothing else, but a digest item links to
-# arXiv too, so the arXiv formats (recognised by their own markers) come before the digest.
-FORMATS: tuple[ModuleType, ...] = (arxiv_api, arxiv_rss, arxiv_legacy, hf, biorxiv, ftxj)
-
+# Most specific first: a digest item links to arXiv too, so the arXiv formats (recognised by their own
+# markers) come before the digest.
+TREE_FORMATS = (arxiv_api, arxiv_rss, arxiv_legacy, hf, ftxj)
+"""Formats read from the tree: ``detect(Document)`` and ``read_item(Element, FeedContext)``."""
+ENTRY_FORMATS = (biorxiv,)
+"""Formats read from feedparser's entries: ``detect(parsed)`` and ``to_paper(entry, FeedContext)``."""
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _ENTITY_DECL = re.compile(rb"<!ENTITY[^<>]{0,4000}>")
@@ -70,23 +70,88 @@ def _check_lenient_bounds(content: bytes, source: str) -> None:
         )
 
 
-def parse_feed(content: bytes, source: str, *, fast: bool = True) -> ParseResult:
+def parse_feed(content: bytes, source: str) -> ParseResult:
     """Read a feed document. Raises :class:`FeedError` when it holds nothing usable.
 
     ``source`` names the feed in messages and, through :func:`source_key`, in ``Paper.feeds``.
-    Well-formed RSS and Atom go through :mod:`~reader_tui.feeds.fastpath`, which gives the same
-    entries ~10x faster; everything else (and everything, with ``fast=False``) through feedparser.
     """
     if not content or not content.strip():
         raise FeedError(source, "empty document")
-    parsed: Any = fastpath.parse(content) if fast else None
-    if parsed is None:
-        _check_lenient_bounds(content, source)
-        import feedparser
+    doc = tree.read(content)
+    if doc is not None and doc.items:
+        module = next((m for m in TREE_FORMATS if m.detect(doc)), None)
+        if module is not None:
+            return _read_tree(doc, module, content, source)
+    return _read_entries(_feedparser(content, source, well_formed=doc is not None), content, source)
 
-        # A BytesIO, never bytes: feedparser would try to open short bytes as a file name.
-        tamed = _shorten_runs_in_names(_defuse_entities(content))
-        parsed = feedparser.parse(io.BytesIO(tamed), sanitize_html=False, resolve_relative_uris=False)
+
+def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
+    """feedparser's reading of the document; its lenient (ill-formed) path only within bounds."""
+    if not well_formed:
+        _check_lenient_bounds(content, source)
+    import feedparser
+
+    # A BytesIO, never bytes: feedparser would try to open short bytes as a file name.
+    tamed = _shorten_runs_in_names(_defuse_entities(content))
+    return feedparser.parse(io.BytesIO(tamed), sanitize_html=False, resolve_relative_uris=False)
+
+
+def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> ParseResult:
+    """Each item read by ``module``; those it does not recognise by feedparser and :mod:`generic`."""
+    found = doc.channel_fields
+    title = tree.title(found, doc.kind) or None
+    link = arxiv_api.alternate_link(found) if doc.kind == "atom" else tree.line(found, "link")
+    ctx = FeedContext(
+        source_key=source_key(source),
+        feed_link=safe_link(link),
+        feed_date=tree.parse_date(tree.line(found, "pubdate", "published"))
+        or tree.parse_date(tree.line(found, "lastbuilddate", "dc:date", "updated")),
+        feed_title=title or "",
+    )
+    warnings: list[str] = []
+    read: list[Paper | None] = []
+    unknown: list[int] = []  # items the format does not recognise
+    for number, item in enumerate(doc.items):
+        try:
+            paper = module.read_item(item, ctx)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            warnings.append(f"item {number + 1} skipped: {clean_line(str(exc)) or type(exc).__name__}")
+            paper = None
+        else:
+            if paper is None:
+                unknown.append(number)
+        read.append(paper)
+    if unknown:
+        entries = list(_feedparser(content, source, well_formed=True).get("entries") or [])
+        if len(entries) == len(read):  # feedparser counts the items as the tree does
+            for number in unknown:
+                read[number] = _generic(entries[number], ctx, number + 1, warnings)
+        else:
+            warnings.append(f"{len(unknown)} items not read: not in the feed's format")
+    papers = _dedupe(paper for paper in read if paper is not None)
+    if not papers:
+        raise FeedError(source, f"no usable entries ({warnings[-1] if warnings else 'none recognised'})")
+    return ParseResult(source, title, module.FORMAT, papers, warnings)
+
+
+def _generic(entry: Any, ctx: FeedContext, number: int, warnings: list[str]) -> Paper | None:
+    try:
+        return generic.to_paper(entry, ctx)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
+        return None
+
+
+def _dedupe(papers: Any) -> list[Paper]:
+    """Each id once, in feed order; a paper met twice is the merge of both."""
+    out: dict[str, Paper] = {}
+    for paper in papers:
+        seen = out.get(paper.id)
+        out[paper.id] = seen.merge(paper) if seen else paper
+    return list(out.values())
+
+
+def _read_entries(parsed: Any, content: bytes, source: str) -> ParseResult:
     version = str(parsed.get("version") or "")
     entries: list[Any] = list(parsed.get("entries") or [])
     problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
@@ -98,7 +163,7 @@ def parse_feed(content: bytes, source: str, *, fast: bool = True) -> ParseResult
             raise FeedError(source, f"no entries ({problem})")
         return ParseResult(source, title, generic.FORMAT, [], ["the feed has no entries"])
 
-    module = next((m for m in FORMATS if m.detect(parsed)), generic)
+    module = next((m for m in ENTRY_FORMATS if m.detect(parsed)), generic)
     feed = parsed.get("feed") or {}
     ctx = FeedContext(
         source_key=source_key(source),
@@ -107,18 +172,16 @@ def parse_feed(content: bytes, source: str, *, fast: bool = True) -> ParseResult
         feed_title=title or "",
     )
     warnings = [f"{problem}; read what could be read"] if problem else []
-    papers: dict[str, Paper] = {}
+    read: list[Paper] = []
     for number, entry in enumerate(entries, 1):
         try:
-            paper = module.to_paper(entry, ctx) or generic.to_paper(entry, ctx)
+            read.append(module.to_paper(entry, ctx) or generic.to_paper(entry, ctx))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
-            continue
-        seen = papers.get(paper.id)
-        papers[paper.id] = seen.merge(paper) if seen else paper
+    papers = _dedupe(read)
     if not papers:
         raise FeedError(source, f"no usable entries ({warnings[-1]})")
-    return ParseResult(source, title, module.FORMAT, list(papers.values()), warnings)
+    return ParseResult(source, title, module.FORMAT, papers, warnings)
 
 
 def load_feed(source: str) -> ParseResult:

@@ -1,0 +1,141 @@
+"""One path per format: arXiv and digest feeds are read from an ElementTree, everything else by feedparser.
+
+The formats the app knows are read from the tree alone (feedparser is never called for them); a
+document the tree reader must not touch (a DOCTYPE, entity declarations, a foreign encoding, ill-formed
+XML) goes to feedparser, and its arXiv items still come out as the arXiv papers they are.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from reader_tui.feeds import parse_feed, tree
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+
+TREE_READ = {
+    "arxiv-api-atom-2026-cs-lg.xml": "arxiv-api",
+    "arxiv-api-atom-classic-2018-einstein.xml": "arxiv-api",
+    "arxiv-rss-legacy-rdf-cs-2021-11-02.xml": "arxiv-legacy",
+    "arxiv-rss-stat-2024-03-26.xml": "arxiv-rss",
+    "ftxj-2026-04-20.xml": "ftxj",
+    "ftxj-2026-04-24-duplicate-papers.xml": "ftxj",
+    "ftxj-2026-05-29.xml": "ftxj",
+    "hf-daily-papers-2026-04-30.xml": "hf",
+}
+
+
+@pytest.fixture
+def feedparser_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = feedparser.parse
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(feedparser, "parse", counting)
+    return calls
+
+
+@pytest.mark.parametrize(("name", "fmt"), TREE_READ.items())
+def test_known_formats_are_read_from_the_tree_alone(name: str, fmt: str, feedparser_calls: list[int]) -> None:
+    result = parse_feed((FEEDS / name).read_bytes(), name)
+    assert result.format == fmt
+    assert result.papers and all(p.arxiv_id for p in result.papers)
+    assert feedparser_calls == []
+
+
+def test_a_site_feed_reads_its_one_plain_page_through_feedparser(feedparser_calls: list[int]) -> None:
+    result = parse_feed((FEEDS / "ftxj-site-zh.xml").read_bytes(), "site.xml")
+    assert result.format == "ftxj"
+    assert [p.title for p in result.papers if not p.is_paper] == ["关于我"]
+    assert len(feedparser_calls) == 1
+
+
+@pytest.mark.parametrize("name", ["biorxiv-rss1-genomics.xml", "broken-utf8-declared-invalid-bytes.xml"])
+def test_other_feeds_are_read_by_feedparser(name: str, feedparser_calls: list[int]) -> None:
+    parse_feed((FEEDS / name).read_bytes(), name)
+    assert len(feedparser_calls) == 1
+
+
+def _digest(head: str = "", encoding: str = "utf-8") -> bytes:
+    item = (FEEDS / "ftxj-2026-05-29.xml").read_text(encoding="utf-8")
+    items = item[item.index("<item>") : item.rindex("</item>") + 7]
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>{head}<rss version="2.0"><channel><title>d</title>'
+        f"{items}</channel></rss>"
+    ).encode(encoding, "xmlcharrefreplace")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(_digest(head="<!DOCTYPE rss>"), id="doctype"),
+        pytest.param(_digest(head='<!DOCTYPE rss [<!ENTITY a "x">]>'), id="entity-declaration"),
+        pytest.param(_digest(head=f"<!--{'x' * 80_000}--><!DOCTYPE rss>"), id="doctype-behind-a-comment"),
+        pytest.param(_digest(encoding="iso-8859-1"), id="latin-1"),
+        pytest.param(_digest().replace(b"</channel></rss>", b""), id="truncated"),
+    ],
+)
+def test_documents_the_tree_must_not_read_go_to_feedparser_and_keep_their_papers(content: bytes) -> None:
+    """Whatever path reads a digest, its items are the arXiv papers they link, not a lost feed."""
+    assert tree.read(content) is None
+    result = parse_feed(content, "digest.xml")
+    assert result.format == "generic"
+    assert {p.arxiv_id for p in result.papers} >= {"2605.30102"}
+
+
+def test_an_entity_bomb_is_never_expanded() -> None:
+    entities = "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' if i else '<!ENTITY l0 "lol">' for i in range(10)
+    )
+    bomb = _digest(head=f"<!DOCTYPE rss [{entities}]>").replace(b"<title>d</title>", b"<title>&l9;</title>")
+    started = time.perf_counter()
+    assert tree.read(bomb) is None
+    result = parse_feed(bomb, "bomb.xml")
+    assert time.perf_counter() - started < 5
+    assert "lol" not in (result.title or "")
+
+
+def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    content = _digest(head=f'<!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>').replace(
+        b"<title>d</title>", b"<title>&x;</title>"
+    )
+    result = parse_feed(content, "xxe.xml")
+    assert all("TOP-SECRET" not in (p.title + p.summary_html) for p in result.papers)
+    assert "TOP-SECRET" not in (result.title or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fri, 29 May 2026 12:36:41 +0000", datetime(2026, 5, 29, 12, 36, 41, tzinfo=UTC)),
+        ("Tue, 26 Mar 2024 00:00:00 -0400", datetime(2024, 3, 26, 4, 0, tzinfo=UTC)),
+        ("Tue, 26 Mar 2024 00:00:00 GMT", datetime(2024, 3, 26, tzinfo=UTC)),
+        ("2021-11-02T20:30:00-05:00", datetime(2021, 11, 3, 1, 30, tzinfo=UTC)),
+        ("2026-04-29T17:59:01Z", datetime(2026, 4, 29, 17, 59, 1, tzinfo=UTC)),
+        ("2026-04-29T17:59:01.123456Z", datetime(2026, 4, 29, 17, 59, 1, tzinfo=UTC)),
+        ("2026-04-29", datetime(2026, 4, 29, tzinfo=UTC)),
+        ("2021/10/16 9:23:28", datetime(2021, 10, 16, 9, 23, 28, tzinfo=UTC)),
+        ("February 2022", datetime(2022, 2, 1, tzinfo=UTC)),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_dates_are_read_as_utc(text: str, expected: datetime | None) -> None:
+    assert tree.parse_date(text) == expected
+
+
+def test_a_huge_title_is_cut_before_it_is_read() -> None:
+    content = _digest().replace(b"<title>d</title>", b"<title>" + b"x" * 5_000_000 + b"</title>", 1)
+    result = parse_feed(content, "big-title.xml")
+    assert len(result.title or "") <= 4_000
