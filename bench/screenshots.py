@@ -45,12 +45,21 @@ async def _light_triage(pilot: Pilot[None]) -> None:
     pilot.app.action_toggle_dark()  # type: ignore[attr-defined]
 
 
+async def _for_you(pilot: Pilot[None]) -> None:
+    """Two papers starred, then ``f``: the rest ranked like them, score in the date column, the reason
+    in the detail pane."""
+    await pilot.press("s", "j", "j", "s", "f")
+    await _settle(pilot)
+    await pilot.press("j")
+
+
 SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "main.svg": (_main_screen, SIZE),
     "filter-agent.svg": (_filter, SIZE),
     "help.svg": (_help, SIZE),
     "narrow-80x24.svg": (_main_screen, (80, 24)),
     "light-triage.svg": (_light_triage, SIZE),
+    "for-you.svg": (_for_you, SIZE),
 }
 
 

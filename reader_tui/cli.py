@@ -170,7 +170,7 @@ def _relevance(store: Store, papers: Sequence[Paper]) -> tuple[Relevance, Rankin
     # The whole library is indexed, not just the papers to rank: word weights need its breadth
     # (in a view of 20 papers every word is rare).
     relevance = Relevance.build(store.papers(), states, store)
-    ranking = relevance.order(papers, states)
+    ranking = relevance.order(papers, store.state)
     if not ranking.ranked:
         _warn("nothing is starred yet, so papers stay newest first (star some: reader-tui mark ID --star)")
     return relevance, ranking

@@ -15,7 +15,8 @@ from datetime import datetime
 
 from reader_tui.library import newest_first
 from reader_tui.model import Paper
-from reader_tui.query import MatchContext, Query, QueryError, SearchIndex, parse_query
+from reader_tui.query import MatchContext, Query, QueryError, SearchIndex, notes_of, parse_query
+from reader_tui.relevance import ForYou
 from reader_tui.store import Store
 
 VIEWS = {"all": "", "unread": "unread only", "starred": "starred only"}
@@ -49,6 +50,10 @@ class PaperView:
         """Last session's query, waiting for the index (libraries over :data:`RESTORE_AT_ONCE_MAX`)."""
         self._source_keys: set[str] | None = None
         self._to_index: list[Paper] = []
+        self.for_you = ForYou(str(store.setting("ui.sort", "date") or "date"))
+        """The list's order (by date or for you), "more like this", scores and reasons."""
+        self.notes: dict[str, str] = {}
+        """Every note by paper id, for bare words in the filter (kept current as notes are edited)."""
 
     # -- restoring -------------------------------------------------------------------------------
     def restore(self) -> tuple[str, str | None]:
@@ -87,6 +92,8 @@ class PaperView:
         else:
             papers = self.store.papers()
         self.library = newest_first(papers)
+        self.notes = notes_of(self.store.states())
+        self.for_you.forget_index()
         self._to_index = list(self.library)
         # Only the young generations are collected while indexing (a full collection over 100,000
         # papers stopped one step for ~220 ms); when done, the long-lived objects are frozen out of
@@ -139,18 +146,23 @@ class PaperView:
 
     def visible(self) -> list[Paper]:
         """The papers the list shows, in order."""
-        context = MatchContext(now=self.clock(), state_of=self.store.state, new_ids=self.new_ids)
+        context = MatchContext(
+            now=self.clock(), state_of=self.store.state, new_ids=self.new_ids, notes=self.notes
+        )
         papers = self.index.filter(self.query, self.library, context)
         state = self.store.state
         if self.view == "unread":
             papers = [p for p in papers if not state(p.id).read]
         elif self.view == "starred":
             papers = [p for p in papers if state(p.id).starred]
-        return papers
+        return self.for_you.order(papers, state)
 
     def status(self) -> str:
         """What the filter bar says after the count: the view, and whether a restored query waits."""
-        label = VIEWS[self.view]
+        starred = 0
+        if self.for_you.relevance is not None:
+            starred = len(self.for_you.relevance.profile.starred)
+        label = " ".join(filter(None, (VIEWS[self.view], self.for_you.label(starred))))
         return f"{label} indexing…".strip() if self.pending_query is not None else label
 
     def select(self, paper_id: str) -> None:

@@ -15,6 +15,8 @@ from reader_tui.model import Paper, PaperState
 from reader_tui.ui.paper_list import PaperList, columns_for, fit, short_author, short_date
 
 SIZE = (100, 30)
+WIDE = (130, 30)
+"""Wide enough that the author column shows beside a full title (see paper_list.TITLE_ROOM)."""
 
 
 def make_paper(i: int, title: str | None = None, authors: Sequence[str] | None = None) -> Paper:
@@ -212,7 +214,7 @@ async def test_replaced_paper_with_same_id_shows_new_text() -> None:
 )
 async def test_markup_looking_titles_show_literally(title: str) -> None:
     app = ListApp([make_paper(0, title, authors=["[b]Eve[/b]"])])
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         pl = app.paper_list
         await pilot.pause()
         text = row(pl, 0)
@@ -226,7 +228,7 @@ async def test_markup_looking_titles_show_literally(title: str) -> None:
 async def test_escape_sequences_and_controls_are_stripped_from_rows() -> None:
     title = "Red\x1b[31m alert\x1b[0m\x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \u202eevil\n\tnext"
     app = ListApp([make_paper(0, title, authors=["Eve\x1b[2J Hacker"])])
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         pl = app.paper_list
         await pilot.pause()
         text = row(pl, 0)
@@ -272,9 +274,10 @@ async def test_narrow_list_drops_author_then_category() -> None:
         assert "May 29" in text
         assert "A reasonably" in text
         assert "Rainone" not in text and "cs.MA" not in text
-    assert columns_for(100).author and columns_for(100).category
+    assert columns_for(120).author and columns_for(120).category and columns_for(120).title >= 70
+    assert columns_for(100).category and not columns_for(100).author  # the title keeps 70 cells
     mid = columns_for(50)
-    assert mid.category and not mid.author and mid.title >= 20
+    assert mid.date and not mid.category and not mid.author and mid.title == 50 - 4 - 10
 
 
 async def test_refresh_paper_shows_new_markers() -> None:

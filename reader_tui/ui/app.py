@@ -15,17 +15,20 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from reader_tui import paths
 from reader_tui.config import ConfigError, auto_refresh, keymap, load_config
 from reader_tui.library import default_sources
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
+from reader_tui.relevance import Relevance
+from reader_tui.safety import clean_line
 from reader_tui.store import Store, StoreError
 from reader_tui.ui import actions
 from reader_tui.ui.confirm import ConfirmScreen
@@ -119,6 +122,7 @@ class ReaderApp(InOrderKeys):
             self.user_keymap = remapped
             self.set_keymap(remapped)
         query, selected = self.papers_view.restore()
+        self.detail.display = self.store.setting("ui.detail", True) is not False
         if query:
             self.filter_bar.set_text(query)
         self.paper_list.this_year = self.clock().year
@@ -144,6 +148,8 @@ class ReaderApp(InOrderKeys):
         """Read the library again, show it, and index it in steps between keys (``PaperView.index_step``)."""
         self.papers_view.load()
         self._apply_filter(keep_id=select)
+        if self.papers_view.for_you.needs_index:
+            self._build_relevance()
         self._index_generation += 1
         self.call_later(self._index_step, self._index_generation)
 
@@ -158,6 +164,7 @@ class ReaderApp(InOrderKeys):
     def _apply_filter(self, keep_id: str | None = None) -> None:
         current = self.paper_list.current
         papers = self.papers_view.visible()
+        self.paper_list.set_badges(self.papers_view.for_you.badges())
         self.paper_list.set_papers(papers, keep_id=keep_id or (current.id if current else None))
         self.filter_bar.show_count(len(papers), len(self.papers_view.library), self.papers_view.status())
 
@@ -183,6 +190,156 @@ class ReaderApp(InOrderKeys):
             self.filter_bar.set_text("")
         self.screen.set_focus(self.paper_list)
 
+    # ---------------------------------------------------------- relevance
+    def action_for_you(self) -> None:
+        """Sort the list by likeness to the starred papers (with reasons), or back by date."""
+        self.papers_view.for_you.like = None
+        sort = self.papers_view.for_you.toggle_sort()
+        self.store.set_setting("ui.sort", sort)
+        if self.papers_view.for_you.needs_index:
+            self._build_relevance()
+        self._apply_filter()
+        self.paper_list.cursor = 0
+
+    def action_more_like_this(self) -> None:
+        """The papers most like the current one, best first with reasons; again to go back."""
+        if self.papers_view.for_you.like is not None:
+            back_to = self.papers_view.for_you.like[0].id
+            self.papers_view.for_you.like = None
+            self._apply_filter(keep_id=back_to)
+            return
+        if (paper := self.current) is None:
+            return
+        if self.papers_view.for_you.relevance is None:
+            self._like_pending = paper.id
+            self.notify("indexing the library for 'more like this'…", timeout=2)
+            self._build_relevance()
+            return
+        if not self.papers_view.for_you.like_this(paper):
+            self.notify("nothing in the library is like this paper", timeout=2)
+            return
+        self._apply_filter()
+        self.paper_list.cursor = 0
+
+    _like_pending: str | None = None
+
+    def _build_relevance(self) -> None:
+        self._index_relevance(list(self.papers_view.library), self.store.states())
+
+    @work(thread=True, exclusive=True, group="rank", exit_on_error=False)
+    def _index_relevance(self, papers: list[Paper], states: dict[str, PaperState]) -> Relevance:
+        """Build the relevance index off the event loop (~0.5 s per 1,000 papers); the list stays usable."""
+        return Relevance.build(papers, states, self.store, always=True)
+
+    def _relevance_ready(self, relevance: Relevance) -> None:
+        self.papers_view.for_you.ready(relevance)
+        pending, self._like_pending = self._like_pending, None
+        if pending is not None and (paper := self.current) is not None and paper.id == pending:
+            self.action_more_like_this()
+        elif self.papers_view.for_you.sort == "relevance":
+            self._apply_filter()
+            self.paper_list.cursor = 0
+
+    # --------------------------------------------------------- tags & notes
+    def action_tag(self) -> None:
+        """Tag the current paper: comma-separated, completed from the tags in use."""
+        if (paper := self.current) is None:
+            return
+        from reader_tui.annotations import known_tags, parse_tags
+        from reader_tui.ui.annotate import PromptScreen, TagSuggester
+
+        tags = self.store.state(paper.id).tags
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                self.store.set_field(paper.id, "tags", parse_tags(text))
+                self._state_changed(paper)
+
+        prompt = PromptScreen(
+            f"Tags for: {clean_line(paper.title)[:70]}",
+            ", ".join(tags) + (", " if tags else ""),
+            "comma-separated · → or tab takes the suggestion · enter: save · escape: cancel",
+            TagSuggester(known_tags(self.store.states())),
+        )
+        self.push_screen(prompt, save)
+
+    def action_note(self) -> None:
+        """Edit the current paper's note (Markdown) here, or in $EDITOR with ctrl+e."""
+        if (paper := self.current) is None:
+            return
+        from reader_tui.ui.annotate import NoteScreen
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                note = self.store.set_field(paper.id, "note", text.strip("\n")).note
+                if note:
+                    self.papers_view.notes[paper.id] = note
+                else:
+                    self.papers_view.notes.pop(paper.id, None)
+                self._state_changed(paper)
+
+        screen = NoteScreen(f"Note on: {clean_line(paper.title)[:70]}", self.store.state(paper.id).note)
+        self.push_screen(screen, save)
+
+    # ---------------------------------------------------------------- views
+    def action_views(self) -> None:
+        """Pick a saved view (a number or enter); its query goes into the filter bar."""
+        from reader_tui.ui.views_screen import ViewsScreen
+        from reader_tui.views import unread_counts, views
+
+        counts = unread_counts(
+            self.store, self.papers_view.library, self.papers_view.index, self.papers_view.new_ids
+        )
+        total = sum(1 for p in self.papers_view.library if not self.store.state(p.id).read)
+
+        def show(query: str | None) -> None:
+            if query is not None:
+                self.papers_view.for_you.like = None
+                self.filter_bar.set_text(query)
+                self.paper_list.focus()
+
+        self.push_screen(ViewsScreen(views(self.store), counts, total), show)
+
+    def action_save_view(self) -> None:
+        """Name the current filter as a view."""
+        from reader_tui.ui.annotate import PromptScreen
+        from reader_tui.views import ViewError, add_view
+
+        query = self.filter_bar.text
+
+        def save(name: str | None) -> None:
+            if name is None:
+                return
+            try:
+                view = add_view(self.store, name, query)
+            except ViewError as error:
+                self.notify(str(error), severity="warning", markup=False)
+                return
+            self.notify(f"saved view {view.name!r}: {view.query}", markup=False, timeout=3)
+
+        if not query.strip():
+            self.notify("type a filter first (/), then save it as a view", timeout=3)
+            return
+        self.push_screen(
+            PromptScreen(f"Name for the view: {query[:60]}", "", "enter: save · escape: cancel"), save
+        )
+
+    def action_toggle_detail(self) -> None:
+        """List only, or list and detail: the choice is remembered."""
+        shown = not self.detail.display
+        self.detail.display = shown
+        self.store.set_setting("ui.detail", shown)
+        if not shown and self.focused is self.detail:
+            self.screen.set_focus(self.paper_list)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "rank":
+            return
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Relevance):
+            self._relevance_ready(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.notify(f"ranking failed: {event.worker.error}", severity="error", markup=False)
+
     def action_view(self, view: str) -> None:
         """Toggle an unread-only or starred-only view on top of the query."""
         self.papers_view.toggle_view(view)
@@ -203,6 +360,7 @@ class ReaderApp(InOrderKeys):
         paper = self.paper_list.current
         if paper is self.detail.paper and paper is not None:
             return
+        self.detail.reason = self.papers_view.for_you.reason(paper.id) if paper else ""
         self.detail.show(paper, self.store.state(paper.id) if paper else PaperState())
         if paper is not None:
             self.papers_view.select(paper.id)
@@ -222,6 +380,14 @@ class ReaderApp(InOrderKeys):
             state = self.store.toggle_starred(paper.id)
             self._state_changed(paper)
             self.notify("starred (to read)" if state.starred else "unstarred", timeout=1.5)
+            for_you = self.papers_view.for_you
+            for_you.starred(paper.id, state)
+            if for_you.ranked and for_you.like is None:
+                papers = for_you.rerank_after(
+                    self.paper_list.papers, self.paper_list.cursor, self.store.state
+                )
+                self.paper_list.set_badges(for_you.badges())
+                self.paper_list.set_papers(papers, keep_id=paper.id)
 
     def action_mark_read_next(self) -> None:
         if (paper := self.current) is not None:

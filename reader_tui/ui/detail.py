@@ -82,10 +82,13 @@ def _feed_name(feed: str) -> str:
     return feed if "://" in feed else PurePath(feed).name or feed
 
 
-def paper_header(paper: Paper, state: PaperState, new: bool = False, width: int = 0) -> Content:
+def paper_header(
+    paper: Paper, state: PaperState, new: bool = False, width: int = 0, reason: str = ""
+) -> Content:
     """The metadata block shown above the summary, built without markup parsing.
 
-    ``width``: the cells the header has, so long values (authors, links) wrap in their own column.
+    ``width``: the cells the header has, so long values (authors, links) wrap in their own column;
+    ``reason``: why the paper ranks where it does (shown while the list is ranked).
     """
     marks = []
     marks.append("unread" if not state.read else "read")
@@ -99,6 +102,12 @@ def paper_header(paper: Paper, state: PaperState, new: bool = False, width: int 
         Content.styled(" · ".join(marks), "$text-warning" if state.starred else "$text-muted"),
         Content("\n\n"),
     ]
+    if reason:
+        parts.append(_field("Why", reason, "$text-success", width))
+    if state.tags:
+        parts.append(_field("Tags", ", ".join(state.tags), "$text-primary", width))
+    if state.note:
+        parts.append(_field("Note", state.note, "italic", width))
     if paper.authors:
         parts.append(_field("Authors", authors_line(paper.authors), width=width))
     if paper.affiliations:
@@ -153,6 +162,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._hrefs: dict[str, str] = {}
         self.new_ids: frozenset[str] = frozenset()
         """Papers the last refresh brought in (the app keeps this current)."""
+        self.reason = ""
+        """Why the shown paper ranks where it does ("" unless the list is ranked); set before :meth:`show`."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No paper selected."), id="detail-header")
@@ -200,7 +211,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         header = self.query_one("#detail-header", Static)
         width = header.content_region.width
         self._header_width = width
-        content = paper_header(paper, state, paper.id in self.new_ids, width)
+        content = paper_header(paper, state, paper.id in self.new_ids, width, self.reason)
         height = len(content.wrap(width)) if width > 0 else -1
         header.update(content, layout=height != self._header_height or height < 0)
         self._header_height = height

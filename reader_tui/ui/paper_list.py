@@ -47,7 +47,12 @@ MARKS_WIDTH = 4
 """Unread (or new) mark, space, star mark, space."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MIN_TITLE_WIDTH = 20
-"""Below this the optional columns give way, author first, so the title stays readable."""
+"""Below this even the date gives way, so the title stays readable."""
+TITLE_ROOM = 70
+"""Author and category are shown only when the title keeps this many cells (newsboat gives ~90 at 120
+columns): triage is reading titles. At 120 columns the list's 73 cells give the title 59 (it had 33
+with author and category always on), at 160 columns 74 (was 58), at 80 columns 65 (was 39), and 79 at
+120 columns with the detail pane hidden (``z``)."""
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 
 
@@ -61,11 +66,13 @@ class Columns(NamedTuple):
 
 
 def columns_for(width: int) -> Columns:
-    """Lay out a row of ``width`` cells: drop author, then category, then date when space runs out."""
+    """Lay out a row of ``width`` cells, title first: author and category only while the title keeps
+    :data:`TITLE_ROOM` cells (author goes first), the date only while it keeps :data:`MIN_TITLE_WIDTH`."""
     date, author, category = DATE_WIDTH + GAP, GAP + AUTHOR_WIDTH, GAP + CATEGORY_WIDTH
     for shown in ((date, author, category), (date, 0, category), (date, 0, 0), (0, 0, 0)):
         title = width - MARKS_WIDTH - sum(shown)
-        if title >= MIN_TITLE_WIDTH or shown == (0, 0, 0):
+        needed = TITLE_ROOM if shown[1] or shown[2] else MIN_TITLE_WIDTH
+        if title >= needed or shown == (0, 0, 0):
             return Columns(shown[0], max(0, title), shown[1], shown[2])
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -117,19 +124,27 @@ def short_author(authors: Sequence[str]) -> str:
 
 
 def format_row(
-    paper: Paper, state: PaperState, width: int, *, new: bool = False, this_year: int = 0
+    paper: Paper,
+    state: PaperState,
+    width: int,
+    *,
+    new: bool = False,
+    this_year: int = 0,
+    badge: str | None = None,
 ) -> tuple[str, str, str]:
     """The row's text in three parts: unread mark + space, star mark, and the rest (exactly ``width``).
 
     Split so the star can be coloured on its own; ``"".join`` of the parts is what the user sees.
-    ``new``: the paper arrived in the last refresh; ``this_year`` decides how short the date can be.
+    ``new``: the paper arrived in the last refresh; ``this_year`` decides how short the date can be;
+    ``badge`` takes the date's place (the relevance score when the list is ranked).
     """
     cols = columns_for(width)
     marks = (" " if state.read else NEW_MARK if new else UNREAD_MARK) + " "
     star = STAR_MARK if state.starred else " "
     rest = " "
     if cols.date:
-        rest += fit(short_date(paper.published, this_year), DATE_WIDTH) + " " * GAP
+        shown = badge if badge is not None else short_date(paper.published, this_year)
+        rest += fit(shown, DATE_WIDTH) + " " * GAP
     rest += fit(clean_line(paper.title), cols.title)
     if cols.author:
         rest += " " * GAP + fit(short_author(paper.authors), AUTHOR_WIDTH)
@@ -230,9 +245,10 @@ class PaperList(ScrollView, can_focus=True):
         # Key: (paper id, read, starred, is cursor row, width, row style). The value keeps the Paper
         # object too: a new Paper with the same id (re-fetched, edited title) must not reuse the strip.
         # Rows of new papers are forgotten wholesale when the new set changes (:meth:`set_new_ids`).
-        self._line_cache: LRUCache[tuple[str, bool, bool, bool, int, Style], tuple[Paper, Strip]]
+        self._line_cache: LRUCache[tuple[str, bool, bool, bool, int, Style, str | None], tuple[Paper, Strip]]
         self._line_cache = LRUCache(maxsize=1000)
         self._row_styles: dict[tuple[bool, bool], Style] = {}
+        self._badges: dict[str, str] = {}
         self._star_color: Style | None = None
 
     # -- public API ---------------------------------------------------------------------------------
@@ -268,6 +284,13 @@ class PaperList(ScrollView, can_focus=True):
         """The papers that arrived in the last refresh: their unread mark becomes :data:`NEW_MARK`."""
         if new_ids != self._new_ids:
             self._new_ids = new_ids
+            self._line_cache.clear()
+            self.refresh()
+
+    def set_badges(self, badges: dict[str, str]) -> None:
+        """Short texts shown instead of the date (the relevance score while the list is ranked)."""
+        if badges != self._badges:
+            self._badges = badges
             self._line_cache.clear()
             self.refresh()
 
@@ -360,12 +383,13 @@ class PaperList(ScrollView, can_focus=True):
         state = self._state_of(paper.id)
         is_cursor = index == self.cursor
         row_style = self._row_style(state.read, is_cursor)
-        key = (paper.id, state.read, state.starred, is_cursor, width, row_style)
+        badge = self._badges.get(paper.id)
+        key = (paper.id, state.read, state.starred, is_cursor, width, row_style, badge)
         cached = self._line_cache.get(key)
         if cached is not None and cached[0] is paper:
             return cached[1]
         marks, star, rest = format_row(
-            paper, state, width, new=paper.id in self._new_ids, this_year=self.this_year
+            paper, state, width, new=paper.id in self._new_ids, this_year=self.this_year, badge=badge
         )
         star_style = row_style
         if state.starred and not is_cursor:

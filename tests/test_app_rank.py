@@ -1,0 +1,204 @@
+"""The app's relevance keys with Pilot: f for you, L more like this, t tags, e notes, v views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import APP_SIZE, Harness
+from textual.widgets import Input, Static, TextArea
+
+from reader_tui.feeds import load_feed
+from reader_tui.library import ingest
+from reader_tui.store import Store
+from reader_tui.ui.annotate import NoteScreen, PromptScreen
+from reader_tui.ui.app import ReaderApp
+from reader_tui.ui.views_screen import ViewsScreen
+from reader_tui.views import add_view
+
+LEGACY = Path(__file__).parent / "fixtures" / "feeds" / "arxiv-rss-legacy-rdf-cs-2021-11-02.xml"
+PAPERS = load_feed(str(LEGACY)).papers
+CATEGORY = {p.id: p.primary_category for p in PAPERS}
+ROBOTS = [p.id for p in PAPERS if p.primary_category == "cs.RO"]
+
+
+def status(app: ReaderApp) -> str:
+    return str(app.query_one("#filter-status", Static).render())
+
+
+def header(app: ReaderApp) -> str:
+    return str(app.query_one("#detail-header", Static).render())
+
+
+def listed(app: ReaderApp) -> list[str]:
+    return [p.id for p in app.paper_list.papers]
+
+
+def library(harness: Harness, starred: list[str] = ()) -> Store:  # type: ignore[assignment]
+    store = harness.store()
+    ingest(store, [str(LEGACY)])
+    for paper_id in starred:
+        store.set_starred(paper_id, True)
+    return store
+
+
+async def test_for_you_with_nothing_starred_stays_by_date_and_says_so(harness: Harness) -> None:
+    app = harness.app([str(LEGACY)], store=library(harness))
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        by_date = listed(app)
+        await pilot.press("f")
+        await harness.settle(pilot)
+        assert "by date: nothing starred" in status(app)
+        assert listed(app) == by_date
+
+
+async def test_for_you_ranks_like_the_starred_papers_with_scores_and_reasons(harness: Harness) -> None:
+    store = library(harness, ROBOTS[:4])
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("f")
+        await harness.wait_until(pilot, lambda: app.for_you.ranked, timeout=20)
+        await harness.settle(pilot)
+        assert "for you" in status(app)
+        top = listed(app)[:10]
+        assert sum(CATEGORY[pid] == "cs.RO" for pid in top) >= 7
+        assert not set(ROBOTS[:4]) & set(top)  # the starred papers are the profile, listed last
+        assert listed(app)[-1] in ROBOTS[:4]
+        assert app.paper_list.cursor == 0
+        assert "Why" in header(app) and "cat: cs.RO" in header(app)
+        assert "100%" in harness.screen_text(app)  # the best paper's score, in the date column
+        assert store.setting("ui.sort") == "relevance"
+        await pilot.press("f")
+        await harness.settle(pilot)
+        assert "for you" not in status(app) and "Why" not in header(app)
+        assert store.setting("ui.sort") == "date"
+
+
+async def test_a_new_star_reranks_only_the_rows_below(harness: Harness) -> None:
+    app = harness.app([str(LEGACY)], store=library(harness, ROBOTS[:2]))
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("f")
+        await harness.wait_until(pilot, lambda: app.for_you.ranked, timeout=20)
+        await pilot.press("j", "j")
+        before = listed(app)
+        current = app.current
+        assert current is not None
+        await pilot.press("s")
+        await pilot.pause()
+        after = listed(app)
+        assert after[:3] == before[:3] and app.current is current
+        assert sorted(after) == sorted(before)
+        assert current.id in app.for_you.relevance.profile.starred  # type: ignore[union-attr]
+
+
+async def test_more_like_this_and_back(harness: Harness) -> None:
+    app = harness.app([str(LEGACY)], store=library(harness))
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        target = next(p for p in app.paper_list.papers if p.id == ROBOTS[0])
+        app.paper_list.select_id(target.id)
+        await pilot.press("L")
+        await harness.wait_until(pilot, lambda: app.for_you.like is not None, timeout=20)
+        await harness.settle(pilot)
+        assert "like:" in status(app)
+        similar = listed(app)
+        assert target.id not in similar and len(similar) <= 50
+        assert sum(CATEGORY[pid] == "cs.RO" for pid in similar[:10]) >= 5
+        assert "Why" in header(app)
+        await pilot.press("L")
+        await harness.settle(pilot)
+        assert app.current is not None and app.current.id == target.id
+        assert "like:" not in status(app)
+
+
+async def test_tag_with_completion_then_find_it(harness: Harness) -> None:
+    store = library(harness)
+    store.set_field(ROBOTS[1], "tags", ("robotics", "to read"))
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        app.paper_list.select_id(ROBOTS[0])
+        await pilot.press("t")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("r", "o", "b")
+        await harness.wait_until(pilot, lambda: app.screen.query_one(Input)._suggestion == "robotics")
+        await pilot.press("right", "comma", "space", "m", "i", "n", "e", "enter")
+        await pilot.pause()
+        assert store.state(ROBOTS[0]).tags == ("robotics", "mine")
+        assert "Tags" in header(app) and "robotics, mine" in header(app)
+        await pilot.press("slash", *"tag:robotics", "enter")
+        await harness.settle(pilot)
+        assert sorted(listed(app)) == sorted(ROBOTS[:2])
+
+
+async def test_note_in_the_app_is_saved_shown_and_searchable(harness: Harness) -> None:
+    store = library(harness)
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        paper = app.current
+        assert paper is not None
+        await pilot.press("e")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        await pilot.press(*"zebrafish baseline")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.state(paper.id).note == "zebrafish baseline"
+        assert "Note" in header(app) and "zebrafish baseline" in header(app)
+        await pilot.press("slash", *"zebrafish", "enter")
+        await harness.settle(pilot)
+        assert listed(app) == [paper.id]
+        # Escape leaves the note as it was.
+        await pilot.press("e")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        app.screen.query_one(TextArea).text = "changed"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert store.state(paper.id).note == "zebrafish baseline"
+
+
+async def test_views_switcher_shows_counts_and_a_number_applies_one(harness: Harness) -> None:
+    store = library(harness)
+    add_view(store, "robots", "cat:cs.RO")
+    add_view(store, "vision", "cat:cs.CV")
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("v")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, ViewsScreen))
+        screen = harness.screen_text(app)
+        assert "1  robots" in screen and "2  vision" in screen and "unread" in screen
+        await pilot.press("1")
+        await harness.settle(pilot)
+        assert app.filter_bar.text == "cat:cs.RO"
+        assert all("cs.RO" in p.categories for p in app.paper_list.papers)
+        # Saving the filter as a view from the app.
+        await pilot.press("slash", "ctrl+u", *"robot", "enter")
+        app.action_save_view()
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"robot words", "enter")
+        await pilot.pause()
+        from reader_tui.views import views
+
+        assert [v.name for v in views(store)] == ["robots", "vision", "robot words"]
+
+
+async def test_titles_get_most_of_the_row_at_80_120_and_160_columns(harness: Harness) -> None:
+    """Issue 13 item 6, measured on the real layout: cells the title column gets."""
+    from reader_tui.ui.paper_list import columns_for
+
+    expected = {80: 60, 120: 55, 160: 70}
+    for width, at_least in expected.items():
+        app = harness.app([str(LEGACY)], store=library(harness))
+        async with app.run_test(size=(width, 40)) as pilot:
+            await harness.settle(pilot)
+            cells = columns_for(app.paper_list.scrollable_content_region.width).title
+            assert cells >= at_least, (width, cells)
+            await pilot.press("z")  # list only: the title gets more still
+            await harness.wait_until(pilot, lambda shown=app: not shown.detail.display)
+            await pilot.pause()
+            assert columns_for(app.paper_list.scrollable_content_region.width).title >= cells
+            await pilot.press("z")
+            await harness.wait_until(pilot, lambda shown=app: shown.detail.display)
