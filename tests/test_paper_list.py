@@ -247,7 +247,7 @@ async def test_wide_characters_keep_columns_aligned() -> None:
     ]
     papers = [make_paper(i, t, authors=["山田 太郎", "B"] if i == 1 else None) for i, t in enumerate(titles)]
     app = ListApp(papers)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(114, 30)) as pilot:  # just wide enough for the author column
         pl = app.paper_list
         await pilot.pause()
         width = pl.scrollable_content_region.width
