@@ -58,7 +58,7 @@ async def test_for_you_ranks_like_the_starred_papers_with_scores_and_reasons(har
     async with app.run_test(size=APP_SIZE) as pilot:
         await harness.settle(pilot)
         await pilot.press("f")
-        await harness.wait_until(pilot, lambda: app.for_you.ranked, timeout=20)
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
         await harness.settle(pilot)
         assert "for you" in status(app)
         top = listed(app)[:10]
@@ -80,7 +80,7 @@ async def test_a_new_star_reranks_only_the_rows_below(harness: Harness) -> None:
     async with app.run_test(size=APP_SIZE) as pilot:
         await harness.settle(pilot)
         await pilot.press("f")
-        await harness.wait_until(pilot, lambda: app.for_you.ranked, timeout=20)
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
         await pilot.press("j", "j")
         before = listed(app)
         current = app.current
@@ -90,7 +90,7 @@ async def test_a_new_star_reranks_only_the_rows_below(harness: Harness) -> None:
         after = listed(app)
         assert after[:3] == before[:3] and app.current is current
         assert sorted(after) == sorted(before)
-        assert current.id in app.for_you.relevance.profile.starred  # type: ignore[union-attr]
+        assert current.id in app.papers_view.for_you.relevance.profile.starred  # type: ignore[union-attr]
 
 
 async def test_more_like_this_and_back(harness: Harness) -> None:
@@ -100,7 +100,7 @@ async def test_more_like_this_and_back(harness: Harness) -> None:
         target = next(p for p in app.paper_list.papers if p.id == ROBOTS[0])
         app.paper_list.select_id(target.id)
         await pilot.press("L")
-        await harness.wait_until(pilot, lambda: app.for_you.like is not None, timeout=20)
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.like is not None, timeout=20)
         await harness.settle(pilot)
         assert "like:" in status(app)
         similar = listed(app)
