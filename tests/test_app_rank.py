@@ -153,9 +153,11 @@ async def test_note_in_the_app_is_saved_shown_and_searchable(harness: Harness) -
         # Escape leaves the note as it was.
         await pilot.press("e")
         await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
-        app.screen.query_one(TextArea).text = "changed"
-        await pilot.press("escape")
-        await pilot.pause()
+        await pilot.press(*" changed")
+        assert app.screen.query_one(TextArea).text == "zebrafish baseline changed"
+        await pilot.press("escape")  # typed into the text area, which takes escape for itself
+        await harness.wait_until(pilot, lambda: not isinstance(app.screen, NoteScreen))
+        assert app.focused is app.paper_list
         assert store.state(paper.id).note == "zebrafish baseline"
 
 
@@ -194,6 +196,7 @@ async def test_titles_get_most_of_the_row_at_80_120_and_160_columns(harness: Har
         app = harness.app([str(LEGACY)], store=library(harness))
         async with app.run_test(size=(width, 40)) as pilot:
             await harness.settle(pilot)
+            assert app.detail.display
             cells = columns_for(app.paper_list.scrollable_content_region.width).title
             assert cells >= at_least, (width, cells)
             await pilot.press("z")  # list only: the title gets more still
@@ -202,3 +205,4 @@ async def test_titles_get_most_of_the_row_at_80_120_and_160_columns(harness: Har
             assert columns_for(app.paper_list.scrollable_content_region.width).title >= cells
             await pilot.press("z")
             await harness.wait_until(pilot, lambda shown=app: shown.detail.display)
+            app.store.flush()  # as quitting does: the next width's app reads the choice from disk
