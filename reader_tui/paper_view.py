@@ -52,8 +52,8 @@ class PaperView:
         self._to_index: list[Paper] = []
         self.for_you = ForYou(str(store.setting("ui.sort", "date") or "date"))
         """The list's order (by date or for you), "more like this", scores and reasons."""
-        self.notes: dict[str, str] = {}
-        """Every note by paper id, for bare words in the filter (kept current as notes are edited)."""
+        self._notes: dict[str, str] | None = None
+        """Every note by paper id, read from the store on first use after a load (see :attr:`notes`)."""
 
     # -- restoring -------------------------------------------------------------------------------
     def restore(self) -> tuple[str, str | None]:
@@ -92,7 +92,7 @@ class PaperView:
         else:
             papers = self.store.papers()
         self.library = newest_first(papers)
-        self.notes = notes_of(self.store.states())
+        self._notes = None  # read again when a query first needs it, not on every (re)load
         self.for_you.forget_index()
         self._to_index = list(self.library)
         # Only the young generations are collected while indexing (a full collection over 100,000
@@ -115,6 +115,27 @@ class PaperView:
         gc.freeze()
         gc.set_threshold(*_GC_THRESHOLDS)
         return True
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Every note by paper id, for bare words and ``note:`` in the filter.
+
+        Read from the store the first time a query needs it after a load: copying every state the
+        user ever marked costs milliseconds per thousand marks, which start-up and a refresh with
+        the filter empty need not pay.
+        """
+        if self._notes is None:
+            self._notes = notes_of(self.store.states())
+        return self._notes
+
+    def note_changed(self, paper_id: str, note: str) -> None:
+        """The user edited a note: the filter sees it at once (if the notes were read at all)."""
+        if self._notes is None:
+            return
+        if note:
+            self._notes[paper_id] = note
+        else:
+            self._notes.pop(paper_id, None)
 
     def load_new_ids(self) -> None:
         """``is:new``: the papers the last refresh brought in."""
@@ -146,9 +167,8 @@ class PaperView:
 
     def visible(self) -> list[Paper]:
         """The papers the list shows, in order."""
-        context = MatchContext(
-            now=self.clock(), state_of=self.store.state, new_ids=self.new_ids, notes=self.notes
-        )
+        notes = {} if self.query.is_empty else self.notes
+        context = MatchContext(now=self.clock(), state_of=self.store.state, new_ids=self.new_ids, notes=notes)
         papers = self.index.filter(self.query, self.library, context)
         state = self.store.state
         if self.view == "unread":

@@ -129,3 +129,23 @@ def test_remembers_the_selected_paper(store: Store) -> None:
     view = loaded(store)
     view.select("p2")
     assert store.setting("ui.selected") == "p2"
+
+
+def test_notes_are_read_when_a_query_needs_them_not_on_every_load(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.set_field("p2", "note", "zebrafish baseline")
+    reads: list[int] = []
+    real_states = store.states
+    monkeypatch.setattr(store, "states", lambda: reads.append(1) or real_states())
+    view = loaded(store)
+    assert ids(view.visible()) == ["p4", "p2", "p3", "p1"]
+    assert reads == []  # start-up with an empty filter never copies every state
+    view.typed("zebrafish")
+    assert ids(view.visible()) == ["p2"]
+    view.note_changed("p3", "zebrafish too")
+    view.note_changed("p2", "")
+    assert ids(view.visible()) == ["p3"]
+    assert reads == [1]  # read once, then kept current by the edits
+    view.load()
+    assert reads == [1]

@@ -272,10 +272,7 @@ class ReaderApp(InOrderKeys):
         def save(text: str | None) -> None:
             if text is not None:
                 note = self.store.set_field(paper.id, "note", text.strip("\n")).note
-                if note:
-                    self.papers_view.notes[paper.id] = note
-                else:
-                    self.papers_view.notes.pop(paper.id, None)
+                self.papers_view.note_changed(paper.id, note)
                 self._state_changed(paper)
 
         screen = NoteScreen(f"Note on: {clean_line(paper.title)[:70]}", self.store.state(paper.id).note)
