@@ -25,7 +25,7 @@ from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
 
 if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
+    pass
 
 FORMAT = "arxiv-api"
 
@@ -33,13 +33,13 @@ FORMAT = "arxiv-api"
 def detect(doc: tree.Document) -> bool:
     if doc.kind != "atom":
         return False
-    feed_id = tree.line(doc.channel_fields, "id")
+    feed_id = tree.line(doc.channel, "id")
     if host_of(feed_id).endswith("arxiv.org") and "/api/" in feed_id:
         return True
-    return any(arxiv_from_url(tree.line(tree.fields(entry), "id")) for entry in doc.items)
+    return any(arxiv_from_url(tree.line(entry, "id")) for entry in doc.items)
 
 
-def alternate_link(found: dict[str, list[Element]]) -> str:
+def alternate_link(found: tree.Fields) -> str:
     """The entry's page: its ``rel="alternate"`` HTML link (a link without ``rel`` is an alternate)."""
     for link in found.get("link", []):
         if link.get("rel", "alternate") == "alternate" and link.get("type", "text/html") in (
@@ -50,15 +50,14 @@ def alternate_link(found: dict[str, list[Element]]) -> str:
     return ""
 
 
-def _pdf_link(found: dict[str, list[Element]]) -> str | None:
+def _pdf_link(found: tree.Fields) -> str | None:
     for link in found.get("link", []):
         if link.get("title") == "pdf" or link.get("type") == "application/pdf":
             return safe_link(link.get("href"))
     return None
 
 
-def read_item(entry: Element, ctx: FeedContext) -> Paper | None:
-    found = tree.fields(entry)
+def read_item(found: tree.Fields, ctx: FeedContext) -> Paper | None:
     arxiv = arxiv_from_url(tree.line(found, "id")) or arxiv_from_url(alternate_link(found))
     if arxiv is None:  # e.g. the API's own "Error" entry: shown as a plain item
         return None

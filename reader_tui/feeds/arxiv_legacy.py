@@ -8,7 +8,6 @@ with ``UPDATED`` or ``CROSS LISTED`` before the closing parenthesis; authors are
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
@@ -30,9 +29,6 @@ from reader_tui.feeds.names import decode_tex
 from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
 
-if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
-
 FORMAT = "arxiv-legacy"
 
 _SUFFIX = re.compile(
@@ -44,9 +40,7 @@ _STATUS = {"": "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
 
 
 def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rdf" and any(
-        _SUFFIX.search(tree.line(tree.fields(item), "title")) for item in doc.items
-    )
+    return doc.kind == "rdf" and any(_SUFFIX.search(tree.line(item, "title")) for item in doc.items)
 
 
 def split_title(title: str) -> tuple[str, tuple[str, int | None] | None, str | None, str]:
@@ -63,8 +57,7 @@ def split_title(title: str) -> tuple[str, tuple[str, int | None] | None, str | N
     )
 
 
-def read_item(item: Element, ctx: FeedContext) -> Paper | None:
-    found = tree.fields(item)
+def read_item(found: tree.Fields, ctx: FeedContext) -> Paper | None:
     title, arxiv, category, status = split_title(tree.raw(tree.first(found, "title")))
     arxiv = arxiv or arxiv_from_url(tree.line(found, "link"))
     if arxiv is None:

@@ -9,7 +9,6 @@ channel's date stands in. arXiv gives no PDF link, but its URL is fixed by the i
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
@@ -25,24 +24,20 @@ from reader_tui.feeds.common import (
 from reader_tui.model import Links, Paper
 from reader_tui.safety import clean_line
 
-if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
-
 FORMAT = "arxiv-rss"
 
 _PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE)
 
 
 def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rss" and any(_is_arxiv_item(tree.fields(item)) for item in doc.items)
+    return doc.kind == "rss" and any(_is_arxiv_item(item) for item in doc.items)
 
 
-def _is_arxiv_item(found: dict[str, list[Element]]) -> bool:
+def _is_arxiv_item(found: tree.Fields) -> bool:
     return "arxiv:announce_type" in found or tree.line(found, "guid").startswith("oai:arXiv.org:")
 
 
-def read_item(item: Element, ctx: FeedContext) -> Paper | None:
-    found = tree.fields(item)
+def read_item(found: tree.Fields, ctx: FeedContext) -> Paper | None:
     arxiv = split_arxiv_id(tree.line(found, "guid")) or arxiv_from_url(tree.line(found, "link"))
     if arxiv is None:
         return None

@@ -12,7 +12,6 @@ matters for a site feed with thousands of items. Items that do not start with th
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
@@ -30,9 +29,6 @@ from reader_tui.feeds.common import (
     strip_tags,
 )
 from reader_tui.model import Links, Paper
-
-if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
 
 FORMAT = "ftxj"
 
@@ -68,9 +64,7 @@ _NONE_VALUES = {"", "n/a", "na", "none", "-", "无", "未知", "unknown"}
 
 
 def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rss" and any(
-        is_digest_item(tree.body(tree.fields(item), "description")) for item in doc.items
-    )
+    return doc.kind == "rss" and any(is_digest_item(tree.body(item, "description")) for item in doc.items)
 
 
 def is_digest_item(description: str) -> bool:
@@ -112,10 +106,9 @@ def _categories(value: str | None) -> list[str]:
     return arxiv_categories(others, primary)
 
 
-def read_item(item: Element, ctx: FeedContext) -> Paper | None:
+def read_item(found: tree.Fields, ctx: FeedContext) -> Paper | None:
     """The digest item as a paper; None for an item that is not one (the site's "关于我" page, an
     arXiv line with no readable id), which is then read as a plain item."""
-    found = tree.fields(item)
     description = tree.body(found, "description", "content:encoded")
     if not is_digest_item(description):
         return None

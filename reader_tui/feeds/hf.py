@@ -8,7 +8,6 @@ upvote count becomes the comment, since it is what readers of this feed triage b
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from reader_tui.feeds import tree
 from reader_tui.feeds.common import (
@@ -24,9 +23,6 @@ from reader_tui.feeds.common import (
 )
 from reader_tui.model import Links, Paper
 
-if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
-
 FORMAT = "hf"
 
 # The value runs to its </p>, never past the next <p>: linear even when the closing tags are missing.
@@ -37,17 +33,14 @@ _HF_PAPER = re.compile(r"huggingface\.co/papers/(?P<id>[^/?#\s]+)")
 
 
 def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rss" and any(
-        is_hf_item(tree.body(tree.fields(item), "description")) for item in doc.items
-    )
+    return doc.kind == "rss" and any(is_hf_item(tree.body(item, "description")) for item in doc.items)
 
 
 def is_hf_item(description: str) -> bool:
     return "<b>Summary:</b>" in description and "<b>Authors:</b>" in description
 
 
-def read_item(item: Element, ctx: FeedContext) -> Paper | None:
-    found = tree.fields(item)
+def read_item(found: tree.Fields, ctx: FeedContext) -> Paper | None:
     description = tree.body(found, "description")
     if not is_hf_item(description):
         return None

@@ -98,7 +98,7 @@ def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
 
 def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> ParseResult:
     """Each item read by ``module``; those it does not recognise by feedparser and :mod:`generic`."""
-    found = doc.channel_fields
+    found = doc.channel
     title = tree.title(found, doc.kind) or None
     link = arxiv_api.alternate_link(found) if doc.kind == "atom" else tree.line(found, "link")
     ctx = FeedContext(

@@ -51,17 +51,18 @@ _XML_ENCODING = re.compile(
 _HTMLISH = re.compile(r"</[A-Za-z][\w-]{0,20}\s{0,5}>|&#?\w{1,32};")
 
 
+Fields = dict[str, list["Element"]]
+"""An element's children by name: ``title``, ``dc:creator``, ``arxiv:doi``... (see :func:`fields`)."""
+
+
 @dataclass(slots=True)
 class Document:
-    """A feed read as a tree: ``rss`` (2.0), ``rdf`` (RSS 1.0) or ``atom``."""
+    """A feed read as a tree: ``rss`` (2.0), ``rdf`` (RSS 1.0) or ``atom``; the channel (or Atom feed)
+    and each item as their children by name, found once for format detection and reading alike."""
 
     kind: str
-    channel: Element
-    items: list[Element]
-
-    @property
-    def channel_fields(self) -> dict[str, list[Element]]:
-        return fields(self.channel)
+    channel: Fields
+    items: list[Fields]
 
 
 def eligible(content: bytes) -> bool:
@@ -94,14 +95,16 @@ def read(content: bytes) -> Document | None:
         channel = root.find("channel")
         if channel is None:
             return None
-        return Document("rss", channel, channel.findall("item"))
+        return Document("rss", fields(channel), [fields(item) for item in channel.iterfind("item")])
     if root.tag == f"{{{RDF}}}RDF":
         channel = root.find(f"{{{RSS1}}}channel")
         if channel is None:
             return None
-        return Document("rdf", channel, root.findall(f"{{{RSS1}}}item"))
+        items = root.iterfind(f"{{{RSS1}}}item")
+        return Document("rdf", fields(channel), [fields(item) for item in items])
     if root.tag == f"{{{ATOM}}}feed":
-        return Document("atom", root, root.findall(f"{{{ATOM}}}entry"))
+        entries = root.iterfind(f"{{{ATOM}}}entry")
+        return Document("atom", fields(root), [fields(entry) for entry in entries])
     return None
 
 
@@ -116,9 +119,9 @@ def name_of(tag: str) -> str | None:
     return f"{prefix}:{local.lower()}" if prefix else local.lower()
 
 
-def fields(element: Element) -> dict[str, list[Element]]:
+def fields(element: Element) -> Fields:
     """An element's children by name (``title``, ``dc:creator``, ``arxiv:doi``...), in document order."""
-    out: dict[str, list[Element]] = {}
+    out: Fields = {}
     for child in element:
         if isinstance(child.tag, str) and (name := name_of(child.tag)) is not None:
             out.setdefault(name, []).append(child)
@@ -143,24 +146,24 @@ def raw(element: Element | None, limit: int = TITLE_MAX) -> str:
     return "".join(inner)[:limit]
 
 
-def first(found: dict[str, list[Element]], *names: str) -> Element | None:
+def first(found: Fields, *names: str) -> Element | None:
     for name in names:
         if elements := found.get(name):
             return elements[0]
     return None
 
 
-def line(found: dict[str, list[Element]], *names: str) -> str:
+def line(found: Fields, *names: str) -> str:
     """The first of ``names`` present, as one clean line (plain text: an id, a link, a DOI...)."""
     return clean_line(raw(first(found, *names), LINK_MAX))
 
 
-def body(found: dict[str, list[Element]], *names: str) -> str:
+def body(found: Fields, *names: str) -> str:
     """The first of ``names`` present, as written, up to :data:`~reader_tui.feeds.common.BODY_MAX`."""
     return raw(first(found, *names), BODY_MAX).strip()
 
 
-def title(found: dict[str, list[Element]], kind: str) -> str:
+def title(found: Fields, kind: str) -> str:
     """The item's (or channel's) title as one line: tags stripped when it is HTML.
 
     Atom says so (``type="html"``); an RSS title is HTML when it holds a closing tag or an entity
@@ -203,7 +206,7 @@ def parse_date(text: str | None) -> datetime | None:
         return None
 
 
-def item_date(found: dict[str, list[Element]]) -> datetime | None:
+def item_date(found: Fields) -> datetime | None:
     """The item's date: when it was published, else when it was last updated."""
     for name in ("pubdate", "published", "dc:date", "updated"):
         if stamp := parse_date(raw(first(found, name), 200)):
