@@ -174,7 +174,7 @@ def main() -> int:
                 wait_for(lambda s: count_text(total, total) in s, 60)
                 figures["start"].append(time.perf_counter() - started)
                 pid = pid_of_pane()
-                time.sleep(2.0 if total > 50_000 else 1.0)  # the search index primes in a worker
+                time.sleep(1.0)  # let the start-up refresh of the (unchanged) feeds finish
                 figures["keystroke"] += filter_keystrokes(counts, total)
                 time.sleep(0.5)
                 figures["memory_mb"].append(peak_rss_mb(pid))

@@ -49,11 +49,12 @@ import html
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import attrgetter
+from typing import Any
 
 from reader_tui.model import Paper, PaperState
 from reader_tui.safety import drop_invisible
@@ -206,7 +207,7 @@ _SHORT_FIELDS = 8
 
 
 def _normalize_fields(paper: Paper) -> list[str]:
-    """Normalised title, authors, affiliations, keywords, categories, feeds, id, arXiv id, summary.
+    """Normalised title, authors, affiliations, keywords, categories, feeds, id, arXiv id.
 
     Multi-valued fields come back joined with ``"\\n"``.
     """
@@ -230,11 +231,14 @@ def _normalize_fields(paper: Paper) -> list[str]:
     parts = text.split(_FIELD_SEP)
     for i in range(1, 6):
         parts[i] = parts[i].replace(_VALUE_SEP, "\n")
-    # The summary apart: NFKD has a fast path for text already in NFKD, which one accented
-    # author name in the same string would defeat for all 1,500 characters.
-    summary = paper.summary_html  # one read: it is decompressed on every access
-    parts.append(normalize(_strip_markup(summary)) if summary else "")
     return parts
+
+
+def summary_text(paper: Paper) -> str:
+    """The summary's text as a bare word searches it (apart from the short fields: NFKD has a fast path
+    for text already in NFKD, which one accented author name in the same string would defeat)."""
+    summary = paper.summary_html  # one read: from the store's cache, for its papers
+    return normalize(_strip_markup(summary)) if summary else ""
 
 
 _SPAN_BITS = 32  # PaperFields.__init__ packs with this width written out
@@ -243,32 +247,19 @@ _SPANS = {"title": 0, "authors": 1, "affiliations": 2, "keywords": 3, "categorie
 """The short fields in :attr:`PaperFields.short`, in order; ``bounds`` holds where each one ends."""
 
 
-def _char_width(text: str) -> int:
-    """Bytes per character CPython stores ``text`` with (1, 2 or 4: the widest character decides)."""
-    if text.isascii():
-        return 1
-    try:  # C loops, not max(text), which makes a string per character: 20 µs on a summary
-        text.encode("latin-1")
-        return 1
-    except UnicodeEncodeError:
-        return 2 if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text) else 4
-
-
 class PaperFields:
     """One paper's normalised text, built once and reused for every keystroke, and kept small.
 
-    The short fields (title, authors, affiliations, keywords, categories, arXiv id; values and fields
-    joined with ``"\\n"``, which no normalised needle can contain, so a needle never matches across
-    two of them) and the summary's text make one string, ``hay``: a bare word is one ``in``. Only
-    when the short fields hold a character wider than any in the summary (an author's ``ł`` or ``ı``
-    survives folding) do they stay apart, in ``meta``, so that they do not double or quadruple the
-    size of a long pure-ASCII summary; ``hay`` is then the summary's text alone. A scoped term
-    (``title:``, ``author:``, ``kw:``, ...) searches its slice of :attr:`short` in place, with
-    ``str.find`` between offsets packed into one int, ``bounds``, instead of a copy of each field.
-    ``categories`` (starting with ``"\\n"``, so ``"\\n" + prefix in categories`` tests every category)
-    and ``feeds`` are strings of their own, interned: thousands of papers share each one, and the
-    commonest scoped term, ``cat:``, stays a plain ``in``. The paper id is kept only when it differs
-    from the arXiv id. The field-named properties give each field as a string, for tests and tools.
+    ``short`` holds the short fields (title, authors, affiliations, keywords, categories, arXiv id;
+    values and fields joined with ``"\\n"``, which no normalised needle can contain, so a needle never
+    matches across two of them); a scoped term (``title:``, ``author:``, ...) searches its slice in
+    place, with ``str.find`` between offsets packed into one int, ``bounds``. ``text`` is the summary's
+    text, or None for a paper of the store's library: the store keeps that text on disk and searches it
+    there (:attr:`SearchIndex.summary_hits`), which is what keeps 100,000 papers in memory small.
+    ``categories`` (starting with ``"\\n"``, so ``"\\n" + prefix in categories`` tests every category),
+    ``feeds`` and ``sources`` (the feeds as named) are interned: thousands of papers share each. The
+    paper id is kept apart only when it differs from the arXiv id. :meth:`record` is the JSON form the
+    store keeps; the field-named properties give each field as a string, for tests and tools.
     """
 
     __slots__ = (
@@ -276,21 +267,20 @@ class PaperFields:
         "categories",
         "day",
         "feeds",
-        "hay",
-        "meta",
         "other_id",
         "paper",
         "paper_id",
+        "short",
+        "sources",
+        "text",
         "timestamp",
         "venue",
     )
 
-    def __init__(self, paper: Paper) -> None:
-        self.paper = paper
+    def __init__(self, paper: Paper, *, with_text: bool = True) -> None:
+        self.paper: Paper | None = paper
         self.paper_id = paper.id
-        title, authors, affiliations, keywords, categories, feeds, pid, arxiv_id, summary = _normalize_fields(
-            paper
-        )
+        title, authors, affiliations, keywords, categories, feeds, pid, arxiv_id = _normalize_fields(paper)
         # Where each short field ends (each is followed by one "\n"), unrolled: this runs per paper.
         end0 = len(title)
         end1 = end0 + 1 + len(authors)
@@ -299,13 +289,11 @@ class PaperFields:
         end4 = end3 + 1 + len(categories)
         end5 = end4 + 1 + len(arxiv_id)
         self.bounds = end0 | end1 << 32 | end2 << 64 | end3 << 96 | end4 << 128 | end5 << 160
-        meta = "\n".join((title, authors, affiliations, keywords, categories, arxiv_id))
-        if meta.isascii() or _char_width(meta) <= _char_width(summary):
-            self.hay, self.meta = meta + "\n" + summary, None
-        else:
-            self.hay, self.meta = summary, meta
+        self.short = "\n".join((title, authors, affiliations, keywords, categories, arxiv_id))
+        self.text: str | None = summary_text(paper) if with_text else None
         self.feeds = sys.intern(feeds)
         self.categories = sys.intern("\n" + categories)
+        self.sources = tuple(map(sys.intern, paper.feeds))
         self.other_id = pid if pid != arxiv_id else None
         journal, doi = paper.venue.journal, paper.links.doi
         # "journal\ndoi", normalised; None for the many papers (arXiv's) that have neither.
@@ -316,17 +304,35 @@ class PaperFields:
         self.day = published.date().toordinal() if published is not None else None
         self.timestamp = _timestamp(published) if published is not None else None
 
-    @property
-    def short(self) -> str:
-        """The string that starts with the short fields (where :meth:`span` offsets point)."""
-        return self.meta if self.meta is not None else self.hay
+    def record(self) -> list[Any]:
+        """Everything but ``text`` and the paper, JSON-ready (see :meth:`from_record`)."""
+        return [self.short, self.bounds, self.categories, self.feeds, self.other_id, self.venue,
+                self.day, self.timestamp, list(self.sources)]  # fmt: skip
+
+    @classmethod
+    def from_record(cls, paper_id: str, record: list[Any]) -> PaperFields:
+        """Fields kept by the store (:meth:`record`), for a paper whose summary stays on disk."""
+        fields = cls.__new__(cls)
+        fields.paper, fields.paper_id, fields.text = None, paper_id, None
+        (
+            short,
+            fields.bounds,
+            categories,
+            feeds,
+            fields.other_id,
+            fields.venue,
+            fields.day,
+            fields.timestamp,
+            sources,
+        ) = record
+        fields.short, fields.categories, fields.feeds = short, sys.intern(categories), sys.intern(feeds)
+        fields.sources = tuple(map(sys.intern, sources))
+        return fields
 
     @property
-    def text(self) -> str:
-        """The summary's text."""
-        if self.meta is not None:
-            return self.hay
-        return self.hay[self.span(len(_SPANS) - 1)[1] + 1 :]
+    def hay(self) -> str:
+        """What a bare word searches (notes aside): the short fields and the summary's text."""
+        return self.short + "\n" + (self.text or "")
 
     def span(self, field: int) -> tuple[int, int]:
         """Start and end in :attr:`short` of short field number ``field`` (see ``_SPANS``)."""
@@ -360,10 +366,30 @@ class PaperFields:
         return (self.other_id if self.other_id is not None else arxiv_id) + "\n" + arxiv_id
 
 
-def _matcher(attr: str, needle: str) -> Callable[[PaperFields], bool]:
+SummaryHits = Callable[[str], Set[str]]
+"""Needle -> ids of the papers whose summary text (normalised) contains it: the store's search."""
+
+
+def _no_hits(_: str) -> Set[str]:
+    return frozenset()
+
+
+def _matcher(attr: str, needle: str, hits: SummaryHits = _no_hits) -> Callable[[PaperFields], bool]:
     """The test of one text term against a paper's fields (``attr`` as in :class:`_Text`)."""
     if attr == "hay":
-        return lambda f: needle in f.hay or (f.meta is not None and needle in f.meta)
+        found: Set[str] | None = None
+
+        def in_hay(f: PaperFields) -> bool:
+            nonlocal found
+            if needle in f.short:
+                return True
+            if f.text is not None:
+                return needle in f.text
+            if found is None:
+                found = hits(needle)
+            return f.paper_id in found
+
+        return in_hay
     if attr == "feeds":
         return lambda f: needle in f.feeds
     if attr == "categories":
@@ -415,6 +441,7 @@ class _Bound:
     now_ts: float | None
     notes: dict[str, str] = field(default_factory=dict)
     """Normalised notes by paper id (only papers that have one)."""
+    summary_hits: SummaryHits = _no_hits
 
 
 _TEXT_FIELDS = {
@@ -443,7 +470,7 @@ class _Text(_Node):
     def compile(self, ctx: _Bound) -> Predicate:
         if not self.needle:
             return _always
-        test = _matcher(self.attr, self.needle)
+        test = _matcher(self.attr, self.needle, ctx.summary_hits)
         if self.attr != "hay" or not ctx.notes:
             return test
         needle, notes = self.needle, ctx.notes
@@ -633,10 +660,10 @@ def _split_top(root: _Node | None) -> tuple[tuple[_Term, ...], _Node | None]:
     return tuple(dict.fromkeys(terms)), rest_node
 
 
-def _bind(ctx: MatchContext) -> _Bound:
+def _bind(ctx: MatchContext, summary_hits: SummaryHits = _no_hits) -> _Bound:
     now_ts = _timestamp(ctx.now) if isinstance(ctx.now, datetime) else None
     notes = {paper_id: normalize(note) for paper_id, note in ctx.notes.items() if note}
-    return _Bound(ctx.state_of, frozenset(ctx.new_ids), now_ts, notes)
+    return _Bound(ctx.state_of, frozenset(ctx.new_ids), now_ts, notes, summary_hits)
 
 
 @dataclass(frozen=True)
@@ -880,30 +907,32 @@ def _refines(new: tuple[_Term, ...], old: tuple[_Term, ...]) -> bool:
 
 
 class SearchIndex:
-    """Normalised fields per paper, built lazily on first use and cached by paper id.
+    """Normalised fields per paper, and the filtering of a list of them.
 
-    A cached entry is reused while it was built from the very same ``Paper`` object, or from an
-    equal one (a store reload hands out fresh but identical objects; comparing them is far cheaper
-    than re-normalising). A changed paper is rebuilt automatically when it arrives as a new object;
-    call :meth:`invalidate` after mutating a ``Paper`` in place.
+    Two kinds of list: :meth:`filter` takes ``Paper`` objects and builds their fields lazily, cached by
+    id (reused while built from the very same object or an equal one; call :meth:`invalidate` after
+    mutating a ``Paper`` in place); :meth:`filter_rows` takes fields the store kept
+    (:meth:`PaperFields.from_record`), whose summaries are searched through ``summary_hits``.
 
-    :meth:`filter` also remembers the last list it was given (its rows of fields, so a keystroke
-    does no per-paper dictionary lookups) and the positions matching the last query's plain text
-    terms: while the user keeps typing a word (``transf`` → ``transfo``), only the previous
-    matches are searched again. Use one index from one thread at a time (``prime`` excepted: it
-    only adds cache entries).
+    The index remembers the last list it was given (so a keystroke does no per-paper lookups) and the
+    positions matching the last query's plain text terms: while the user keeps typing a word
+    (``transf`` → ``transfo``), only the previous matches are searched again. Use one index from one
+    thread at a time (``prime`` excepted: it only adds cache entries).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, summary_hits: SummaryHits | None = None) -> None:
+        self.summary_hits = summary_hits or _no_hits
         self._cache: dict[str, PaperFields] = {}
         self._generation = 0
+        self._source: Sequence[Paper] | list[PaperFields] | None = None
         self._snapshot: list[Paper] | None = None
         self._rows: list[PaperFields] = []
-        self._hays: list[str] = []
         self._shorts: list[str] = []
-        self._apart: list[int] = []
+        self._texts: list[str] = []
+        self._ids: list[str] = []
         self._bounds: list[int] = []
-        self._non_ascii: list[int] | None = None
+        self._on_disk = False
+        self._hits: dict[str, Set[str]] = {}
         self._memo: tuple[int, tuple[_Term, ...], list[int]] | None = None
 
     def __len__(self) -> int:
@@ -923,7 +952,7 @@ class SearchIndex:
         return built
 
     def prime(self, papers: Iterable[Paper]) -> None:
-        """Build (or refresh) the fields of ``papers`` now, e.g. in a worker after loading."""
+        """Build (or refresh) the fields of ``papers`` now."""
         for paper in papers:
             self.fields(paper)
 
@@ -939,26 +968,33 @@ class SearchIndex:
 
     def _forget_list(self) -> None:
         self._generation += 1
-        self._snapshot = None
-        self._rows, self._hays, self._shorts, self._bounds = [], [], [], []
-        self._apart = []
-        self._non_ascii, self._memo = None, None
+        self._source = self._snapshot = None
+        self._rows, self._shorts, self._texts, self._ids, self._bounds = [], [], [], [], []
+        self._hits, self._memo = {}, None
 
-    def _rows_for(self, papers: list[Paper]) -> list[PaperFields]:
+    def _use(self, rows: list[PaperFields]) -> None:
+        self._rows = rows
+        self._shorts = [row.short for row in rows]
+        self._texts = [row.text or "" for row in rows]
+        self._ids = [row.paper_id for row in rows]
+        self._bounds = [row.bounds for row in rows]
+        self._on_disk = any(row.text is None for row in rows)
+
+    def _rows_for(self, papers: list[Paper]) -> None:
         # List equality is a C loop that needs no call for identical elements (about 1 ms for
         # 100k); equal but fresh objects (a reload) cost a dataclass comparison each, so the
         # snapshot then takes the new objects and the next keystroke is back to identity checks.
         if self._snapshot is None or self._snapshot != papers:
             rows = [self.fields(paper) for paper in papers]
             self._forget_list()
-            self._snapshot, self._rows = list(papers), rows
-            self._hays = [row.hay for row in rows]
-            self._shorts = [row.short for row in rows]
-            self._apart = [i for i, row in enumerate(rows) if row.meta is not None]
-            self._bounds = [row.bounds for row in rows]
-        else:
-            self._snapshot = list(papers)
-        return self._rows
+            self._use(rows)
+        self._snapshot = list(papers)
+
+    def _summary(self, needle: str) -> Set[str]:
+        found = self._hits.get(needle)
+        if found is None:
+            found = self._hits[needle] = self.summary_hits(needle) if self._on_disk else frozenset()
+        return found
 
     def _positions(self, terms: tuple[_Term, ...]) -> list[int] | None:
         """Indices into the current list matching every text term; None when there are none."""
@@ -970,28 +1006,19 @@ class SearchIndex:
             if memo[1] == terms:
                 return memo[2]
             positions = memo[2]
-        rows, hays, shorts, bounds = self._rows, self._hays, self._shorts, self._bounds
+        rows, shorts, texts, ids, bounds = self._rows, self._shorts, self._texts, self._ids, self._bounds
         for attr, needle in terms:
             if attr == "hay":
-                if positions is None and not needle.isascii():
-                    # Only papers with non-ASCII text can hold 智能体 or é: in an English
-                    # library that skips most papers. isascii() is O(1) on str.
-                    if self._non_ascii is None:
-                        self._non_ascii = [
-                            i for i, hay in enumerate(hays) if not (hay.isascii() and shorts[i].isascii())
-                        ]
-                    positions = self._non_ascii
+                hits = self._summary(needle)
                 if positions is None:
-                    positions = [i for i, hay in enumerate(hays) if needle in hay]
-                    # Papers whose short fields are kept apart and hold the needle only there.
-                    extra = [i for i in self._apart if needle in shorts[i] and needle not in hays[i]]
-                    if extra:
-                        positions = sorted(positions + extra)  # two sorted runs: a linear merge
-                else:
                     positions = [
                         i
-                        for i in positions
-                        if needle in hays[i] or (shorts[i] is not hays[i] and needle in shorts[i])
+                        for i, (short, text) in enumerate(zip(shorts, texts, strict=True))
+                        if needle in short or needle in text or ids[i] in hits
+                    ]
+                else:
+                    positions = [
+                        i for i in positions if needle in shorts[i] or needle in texts[i] or ids[i] in hits
                     ]
                 continue
             if attr in ("categories", "feeds"):  # short strings of their own, shared by many papers
@@ -1031,29 +1058,49 @@ class SearchIndex:
                 positions = [i for i in positions if test(rows[i])]
         assert positions is not None
         self._memo = (self._generation, terms, positions)
+        needles = {needle for _, needle in terms}  # ~8 MB a needle at 100k papers: keep this query's
+        self._hits = {needle: hits for needle, hits in self._hits.items() if needle in needles}
         return positions
+
+    def _match(self, query: Query, ctx: MatchContext) -> list[int] | None:
+        """Positions in the current list that match (None: all of them), in order."""
+        rows = self._rows
+        positions = self._positions(query._terms)
+        if ctx.notes and query._root is not None:
+            # The fast path searches the papers' own text; the few papers with a note are decided
+            # by the whole query with their note in the haystack.
+            noted = {i for i, paper_id in enumerate(self._ids) if paper_id in ctx.notes}
+            if noted:
+                bound = _bind(ctx, self._summary)
+                whole = query._root.compile(bound)
+                rest = query._rest.compile(bound) if query._rest is not None else _always
+                kept = range(len(rows)) if positions is None else positions
+                chosen = [i for i in kept if i not in noted and rest(rows[i])]
+                chosen += [i for i in noted if whole(rows[i])]
+                return sorted(chosen)
+        if query._rest is None:
+            return positions
+        predicate = query._rest.compile(_bind(ctx, self._summary))
+        if positions is None:
+            return [i for i, row in enumerate(rows) if predicate(row)]
+        return [i for i in positions if predicate(rows[i])]
 
     def filter(self, query: Query, papers: Sequence[Paper], ctx: MatchContext) -> list[Paper]:
         """The papers that match ``query``, in their given order."""
         papers = papers if isinstance(papers, list) else list(papers)
         if query.is_empty:
             return list(papers)
-        rows = self._rows_for(papers)
-        positions = self._positions(query._terms)
-        if ctx.notes and query._root is not None:
-            # The fast path searches the papers' own text; the few papers with a note are decided
-            # by the whole query with their note in the haystack.
-            noted = {i for i, paper in enumerate(papers) if paper.id in ctx.notes}
-            if noted:
-                whole = query._root.compile(_bind(ctx))
-                rest = query._rest.compile(_bind(ctx)) if query._rest is not None else _always
-                kept = range(len(papers)) if positions is None else positions
-                chosen = [i for i in kept if i not in noted and rest(rows[i])]
-                chosen += [i for i in noted if whole(rows[i])]
-                return [papers[i] for i in sorted(chosen)]
-        if query._rest is None:
-            return list(papers) if positions is None else [papers[i] for i in positions]
-        predicate = query._rest.compile(_bind(ctx))
-        if positions is None:
-            return [paper for paper, row in zip(papers, rows, strict=True) if predicate(row)]
-        return [papers[i] for i in positions if predicate(rows[i])]
+        self._rows_for(papers)
+        positions = self._match(query, ctx)
+        return list(papers) if positions is None else [papers[i] for i in positions]
+
+    def filter_rows(self, query: Query, rows: list[PaperFields], ctx: MatchContext) -> list[PaperFields]:
+        """The rows that match ``query``, in their given order (``rows`` is kept: do not change it)."""
+        if query.is_empty:
+            return rows
+        if rows is not self._source:
+            self._forget_list()
+            self._source = rows
+            self._use(rows)
+        positions = self._match(query, ctx)
+        return rows if positions is None else [rows[i] for i in positions]

@@ -203,7 +203,7 @@ class ForYou:
         self.sort = "date" if self.sort == "relevance" else "relevance"
         return self.sort
 
-    def order(self, papers: Sequence[Paper], state_of: Callable[[str], PaperState]) -> list[Paper]:
+    def order(self, papers: Sequence[Paper], state_of: Callable[[str], PaperState]) -> Sequence[Paper]:
         """``papers`` (filtered, newest first) in the order in force; "more like this" wins over both.
 
         For you: unread by score, then read by score, then the starred ones (the profile) by date.
@@ -215,10 +215,10 @@ class ForYou:
             self.ranked = True
             return [s.paper for s in self.like[1]]
         if self.sort != "relevance" or self.relevance is None:
-            return list(papers)
+            return papers  # as given: a Listing decodes only the rows drawn
         ranking = self.relevance.order(papers, state_of)
         if not ranking.ranked:
-            return list(papers)
+            return papers
         self.ranked = True
         self.scores = {s.paper.id: s for s in ranking.papers}
         ranked_ids = self.scores

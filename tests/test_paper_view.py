@@ -1,4 +1,4 @@
-"""The list's logic without a screen: library, query, view, ``is:new``, indexing and restoring."""
+"""The list's logic without a screen: library, query, view, ``is:new`` and restoring."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from reader_tui import paper_view as view_module
 from reader_tui.model import Paper
 from reader_tui.paper_view import PaperView
 from reader_tui.store import Store
@@ -38,8 +37,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def loaded(store: Store, sources: tuple[str, ...] = ()) -> PaperView:
     view = PaperView(store, sources, lambda: NOW)
     view.load()
-    while not view.index_step():
-        pass
     return view
 
 
@@ -89,40 +86,39 @@ def test_feeds_named_on_the_command_line_limit_the_library(store: Store) -> None
     assert ids(view.library) == ["p2"]
 
 
-def test_a_small_library_restores_query_view_and_selection_at_once(store: Store) -> None:
+def test_last_session_query_view_and_selection_are_restored_at_once(store: Store) -> None:
     store.set_setting("ui.query", "agent")
     store.set_setting("ui.view", "unread")
     store.set_setting("ui.selected", "p1")
     view = PaperView(store, (), lambda: NOW)
     assert view.restore() == ("agent", "p1")
     view.load()
-    assert ids(view.visible()) == ["p3", "p1"] and view.pending_query is None
+    assert ids(view.visible()) == ["p3", "p1"] and view.status() == "unread only"
 
 
-def test_a_large_library_waits_for_the_index_unless_the_user_typed_meanwhile(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(view_module, "RESTORE_AT_ONCE_MAX", 1)
-    monkeypatch.setattr(view_module, "PRIME_CHUNK", 1)
-    store.set_setting("ui.query", "agent")
-    store.set_setting("ui.view", "bogus")  # an unknown view from a newer or broken file: all
+def test_an_unknown_saved_view_shows_all(store: Store) -> None:
+    store.set_setting("ui.view", "bogus")  # from a newer or broken file
     view = PaperView(store, (), lambda: NOW)
-    assert view.restore() == ("agent", None)
+    view.restore()
     view.load()
-    assert len(view.visible()) == 4 and view.status() == "indexing…" and view.view == "all"
-    steps = 1
-    while not view.index_step():
-        steps += 1
-    assert steps == 4
-    assert view.apply_pending_query("agent")
-    assert ids(view.visible()) == ["p3", "p1"] and view.status() == ""
-    # The user typed another query before the index was done: theirs stays.
-    second = PaperView(store, (), lambda: NOW)
-    second.restore()
-    second.load()
-    second.typed("graph")
-    assert not second.apply_pending_query("graph")
-    assert ids(second.visible()) == ["p2"]
+    assert view.view == "all" and len(view.visible()) == 4
+
+
+def test_the_list_decodes_only_the_papers_it_is_asked_for(store: Store) -> None:
+    view = loaded(store)
+    decoded: list[str] = []
+    original = store.get
+
+    def counting(paper_id: str) -> Paper | None:
+        decoded.append(paper_id)
+        return original(paper_id)
+
+    store.get = counting  # type: ignore[method-assign]
+    view.load()
+    shown = view.visible()
+    assert len(shown) == 4 and shown.ids == ["p4", "p2", "p3", "p1"] and decoded == []
+    assert shown[1].title == "Graph neural networks" and decoded == ["p2"]
+    assert shown[1] is view.visible()[1] and decoded == ["p2"]  # kept while the library is the same
 
 
 def test_remembers_the_selected_paper(store: Store) -> None:

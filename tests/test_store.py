@@ -12,6 +12,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -248,10 +249,10 @@ def test_adding_many_papers_is_one_write(
     writes: list[int] = []
     original = PaperCache.save
 
-    def counting(self: PaperCache, papers: Iterable[Paper]) -> dict[str, Paper]:
-        stored = original(self, papers)
-        writes.append(len(stored))
-        return stored
+    def counting(self: PaperCache, papers: Iterable[Paper], force: bool = False) -> None:
+        papers = list(papers)
+        original(self, papers, force)
+        writes.append(len(papers))
 
     monkeypatch.setattr(PaperCache, "save", counting)
     store = open_store(flush_delay=60)
@@ -276,13 +277,21 @@ def test_add_papers_returns_new_ids_and_merges_the_rest(open_store: Callable[...
     assert len(store.papers()) == 3
 
 
-def test_papers_list_is_built_once_until_the_cache_changes(open_store: Callable[..., Store]) -> None:
-    store = open_store()
-    store.add_papers([paper(f"p{i}") for i in range(100)])
-    first, second = store.papers(), store.papers()
-    assert all(a is b for a, b in zip(first, second, strict=True))
-    store.add_papers([paper("new")])
-    assert store.papers()[-1].id == "new"
+def test_the_library_is_listed_newest_first_before_and_after_it_is_written(
+    open_store: Callable[..., Store],
+) -> None:
+    store = open_store(flush_delay=60)
+    day = datetime(2026, 5, 1, tzinfo=UTC)
+    store.add_papers(
+        [paper("undated"), paper("old", published=day), paper("new", published=day.replace(day=9))]
+    )
+    store.add_papers([paper("tie", published=day)])
+    expected = ["new", "old", "tie", "undated"]
+    assert [row.paper_id for row in store.rows()] == expected  # rows() writes them first
+    store.add_papers([paper("newest", published=day.replace(day=20))])
+    store.flush()
+    assert [row.paper_id for row in store.rows()] == ["newest", *expected]
+    assert [p.id for p in store.papers()] == ["undated", "old", "new", "tie", "newest"]
 
 
 def test_settings_must_be_json(open_store: Callable[..., Store]) -> None:

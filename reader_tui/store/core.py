@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
+from reader_tui.query import PaperFields, summary_text
 from reader_tui.store.cache import PaperCache
 from reader_tui.store.files import StoreError
 from reader_tui.store.migrate import migrate
@@ -97,9 +98,10 @@ class Store:
         self._dirty = Tables()
         self._cache = PaperCache(self.data_dir / PAPERS_FILE, self.messages)
         migrate(self.data_dir, self._cache, self.messages)
-        self._papers = self._cache.load()
-        self._papers_list: list[Paper] | None = None
+        self._rows: list[PaperFields] | None = None
         self._unsaved_papers: dict[str, Paper] = {}
+        self._new_papers: set[str] = set()
+        """Of the unsaved papers, those not in the cache yet."""
         self._state_writer = _WriteBehind(self._write_state_behind, flush_delay, poll_interval)
         self._papers_writer = _WriteBehind(self._write_papers_behind, flush_delay, None)
         ref = weakref.ref(self)
@@ -164,20 +166,51 @@ class Store:
     # ------------------------------------------------------------------ papers
 
     def papers(self) -> list[Paper]:
-        """Every paper in the library, in the order first seen. The list is yours; the papers are shared."""
+        """Every paper in the library, in the order first seen, decoded from the cache (the app lists
+        :meth:`rows` instead, and decodes only the papers it shows)."""
         with self._mem:
-            if self._papers_list is None:
-                self._papers_list = list(self._papers.values())
-            return list(self._papers_list)
+            pending = dict(self._unsaved_papers)
+        listed = [pending.pop(paper.id, paper) for paper in self._cache.papers()]
+        return listed + list(pending.values())
+
+    def rows(self) -> list[PaperFields]:
+        """Every paper's search fields, newest first (undated last): the list the app filters. The same
+        list until the library changes (shared: do not change it)."""
+        with contextlib.suppress(StoreError):
+            self._write_papers_behind()  # a failing disk: the unsaved papers are merged in below
+        with self._mem:
+            pending = {pid: PaperFields(p, with_text=False) for pid, p in self._unsaved_papers.items()}
+            rows = self._rows
+        if rows is None:
+            rows = self._cache.rows()
+            if not pending:
+                self._rows = rows
+        if pending:
+            rows = [row for row in rows if row.paper_id not in pending] + list(pending.values())
+            rows.sort(key=lambda row: -row.timestamp if row.timestamp is not None else math.inf)
+        return rows
+
+    def summary_hits(self, needle: str) -> set[str]:
+        """Ids of the papers whose summary text (normalised) contains ``needle``."""
+        with self._mem:
+            pending = {pid for pid, p in self._unsaved_papers.items() if needle in summary_text(p)}
+        try:
+            return self._cache.summary_hits(needle) | pending
+        except sqlite3.Error:
+            return pending
 
     def get(self, paper_id: str) -> Paper | None:
-        return self._papers.get(paper_id)
+        with self._mem:
+            found = self._unsaved_papers.get(paper_id)
+        return found if found is not None else self._cache.get(paper_id)
 
     def __len__(self) -> int:
-        return len(self._papers)
+        with self._mem:
+            new = sum(1 for pid in self._unsaved_papers if pid in self._new_papers)
+        return len(self._cache) + new
 
     def __contains__(self, paper_id: object) -> bool:
-        return paper_id in self._papers
+        return isinstance(paper_id, str) and self.get(paper_id) is not None
 
     def add_papers(self, papers: Iterable[Paper]) -> list[str]:
         """Merge papers into the library (a cached paper's fields win, gaps are filled, feeds are united)
@@ -186,13 +219,14 @@ class Store:
         new: list[str] = []
         with self._mem:
             for paper in papers:
-                old = self._papers.get(paper.id)
+                old = self.get(paper.id)
                 if old is None:
                     new.append(paper.id)
+                    self._new_papers.add(paper.id)
                 elif old == paper or (paper := old.merge(paper)) == old:
                     continue
-                self._papers[paper.id] = self._unsaved_papers[paper.id] = paper
-                self._papers_list = None
+                self._unsaved_papers[paper.id] = paper
+                self._rows = None
         if self._unsaved_papers:
             self._papers_writer.schedule()
         return new
@@ -372,25 +406,18 @@ class Store:
             if not pending:
                 return
             try:
-                stored = self._cache.save(pending.values())
+                self._cache.save(pending.values())
             except (OSError, sqlite3.Error) as exc:
                 self._failed("papers", exc)
             self._problems["papers"] = None
             with self._mem:
-                for pid, paper in stored.items():
-                    if self._unsaved_papers.get(pid) is pending[pid]:
+                for pid, paper in pending.items():
+                    if self._unsaved_papers.get(pid) is paper:
                         del self._unsaved_papers[pid]
-                        self._papers[pid] = paper
-                self._papers_list = None
+                        self._new_papers.discard(pid)
 
-    def _take_in_papers(self, arrived: dict[str, Paper]) -> None:
-        fresh: set[str] = set()
-        with self._mem:
-            for pid, paper in arrived.items():
-                if pid not in self._unsaved_papers and self._papers.get(pid) != paper:
-                    self._papers[pid] = paper
-                    fresh.add(pid)
-            if fresh:
-                self._papers_list = None
-        if fresh and self.on_papers_change is not None:
-            self.on_papers_change(fresh)
+    def _take_in_papers(self, arrived: set[str]) -> None:
+        if arrived:
+            self._rows = None
+        if arrived and self.on_papers_change is not None:
+            self.on_papers_change(arrived)

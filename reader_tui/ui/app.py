@@ -79,7 +79,6 @@ class ReaderApp(InOrderKeys):
         """``[keymap]`` from config.toml: binding id -> keys (the help screen shows them)."""
         self._load_sample = not sources and len(store) == 0
         self._announce_new = True
-        self._index_generation = 0
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -145,21 +144,11 @@ class ReaderApp(InOrderKeys):
 
     # ------------------------------------------------------- library & filter
     def _load_library(self, select: str | None = None) -> None:
-        """Read the library again, show it, and index it in steps between keys (``PaperView.index_step``)."""
+        """Read the library again and show it."""
         self.papers_view.load()
         self._apply_filter(keep_id=select)
         if self.papers_view.for_you.needs_index:
             self._build_relevance()
-        self._index_generation += 1
-        self.call_later(self._index_step, self._index_generation)
-
-    def _index_step(self, generation: int) -> None:
-        if generation != self._index_generation:
-            return  # a newer library replaced this one
-        if not self.papers_view.index_step():
-            self.set_timer(0.001, partial(self._index_step, generation))
-        elif self.papers_view.apply_pending_query(self.filter_bar.text):
-            self._apply_filter()
 
     def _apply_filter(self, keep_id: str | None = None) -> None:
         current = self.paper_list.current
@@ -287,7 +276,7 @@ class ReaderApp(InOrderKeys):
         counts = unread_counts(
             self.store, self.papers_view.library, self.papers_view.index, self.papers_view.new_ids
         )
-        total = sum(1 for p in self.papers_view.library if not self.store.state(p.id).read)
+        total = sum(1 for pid in self.papers_view.library.ids if not self.store.state(pid).read)
 
         def show(query: str | None) -> None:
             if query is not None:
@@ -394,7 +383,7 @@ class ReaderApp(InOrderKeys):
 
     def action_mark_all_read(self) -> None:
         """Mark every unread paper in the list as it stands (filter and view applied) read, after asking."""
-        unread = [paper.id for paper in self.paper_list.papers if not self.store.state(paper.id).read]
+        unread = [pid for pid in self.paper_list.ids if not self.store.state(pid).read]
         if not unread:
             self.notify("nothing unread in this list", timeout=2)
             return

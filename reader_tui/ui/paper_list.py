@@ -29,6 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader_tui.library import Listing
 from reader_tui.model import Paper, PaperState
 from reader_tui.safety import clean_line
 from reader_tui.ui import actions
@@ -238,6 +239,7 @@ class PaperList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._state_of = state_of
         self._papers: Sequence[Paper] = ()
+        self._ids: Sequence[str] = ()
         self._new_ids: frozenset[str] = frozenset()
         self.this_year = datetime.now(UTC).year
         """Papers from this year show ``May 29``, older ones ``May 2025``; the app sets it from its clock."""
@@ -259,6 +261,11 @@ class PaperList(ScrollView, can_focus=True):
         return self._papers
 
     @property
+    def ids(self) -> Sequence[str]:
+        """The rows' paper ids, in display order (nothing decoded)."""
+        return self._ids
+
+    @property
     def current(self) -> Paper | None:
         """The paper under the cursor, or ``None`` when the list is empty."""
         papers = self._papers
@@ -267,10 +274,11 @@ class PaperList(ScrollView, can_focus=True):
     def set_papers(self, papers: Sequence[Paper], keep_id: str | None = None) -> None:
         """Replace the rows; keep the cursor on ``keep_id`` when it is present, else clamp it.
 
-        Cost is independent of ``len(papers)`` apart from looking ``keep_id`` up: rows are rendered
-        lazily as they are drawn. The sequence is stored as given, so do not mutate it afterwards.
+        Rows are rendered lazily as they are drawn; a :class:`~reader_tui.library.Listing` decodes only
+        those papers. The sequence is stored as given, so do not mutate it afterwards.
         """
         self._papers = papers
+        self._ids = papers.ids if isinstance(papers, Listing) else [paper.id for paper in papers]
         target = self._index_of(keep_id) if keep_id is not None else None
         if target is None:
             target = self._clamp(self.cursor)
@@ -308,9 +316,9 @@ class PaperList(ScrollView, can_focus=True):
         for key in [key for key in cache.keys() if key[0] == paper_id]:
             cache.discard(key)
         top = round(self.scroll_y)
-        papers = self._papers
-        for index in range(top, min(len(papers), top + max(1, self.size.height))):
-            if papers[index].id == paper_id:
+        ids = self._ids
+        for index in range(top, min(len(ids), top + max(1, self.size.height))):
+            if ids[index] == paper_id:
                 self.refresh_line(index)
 
     # -- cursor ---------------------------------------------------------------------------------------
@@ -344,9 +352,9 @@ class PaperList(ScrollView, can_focus=True):
         self._jump_to_unread(range(self.cursor - 1, -1, -1))
 
     def _jump_to_unread(self, indexes: range) -> None:
-        papers, state_of = self._papers, self._state_of
+        ids, state_of = self._ids, self._state_of
         for index in indexes:
-            if not state_of(papers[index].id).read:
+            if not state_of(ids[index]).read:
                 self.cursor = index
                 return
         self.app.bell()
@@ -436,14 +444,14 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(index, len(self._papers) - 1))
 
     def _index_of(self, paper_id: str) -> int | None:
-        papers = self._papers
+        ids = self._ids
         cursor = self.cursor
-        if 0 <= cursor < len(papers) and papers[cursor].id == paper_id:
+        if 0 <= cursor < len(ids) and ids[cursor] == paper_id:
             return cursor
-        for index, paper in enumerate(papers):
-            if paper.id == paper_id:
-                return index
-        return None
+        try:
+            return ids.index(paper_id)
+        except ValueError:
+            return None
 
     def _update_virtual_size(self) -> None:
         size = Size(self.scrollable_content_region.width, len(self._papers))
