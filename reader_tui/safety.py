@@ -77,7 +77,6 @@ _NEEDS_CLEANING = re.compile(
     + _INVISIBLE_BMP
     + "\U00010000-\U0010ffff]"
 )
-_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def clean_text(text: str | None) -> str:
@@ -110,8 +109,12 @@ def drop_invisible(text: str) -> str:
 
 
 def clean_line(text: str | None) -> str:
-    """:func:`clean_text`, then fold all whitespace (newlines included) into single spaces."""
-    return _WHITESPACE_RUN.sub(" ", clean_text(text)).strip()
+    """:func:`clean_text`, then fold all whitespace (newlines included) into single spaces.
+
+    ``str.split()`` splits on exactly the characters ``\\s`` matches, at a fraction of ``re.sub``'s cost:
+    a feed's every title, name, id and link passes here.
+    """
+    return " ".join(clean_text(text).split())
 
 
 def clean_data(value: object) -> object:
@@ -129,6 +132,13 @@ class UnsafeURLError(ValueError):
     """A URL the app refuses to open; ``str(error)`` is a one-line reason for the user."""
 
 
+# An absolute http(s) URL made only of plain ASCII URL characters (no space, no control, no backslash):
+# the slow checks below can only accept it, so it is let through after one match. Path, query and
+# fragment classes exclude the character that starts the next part: one way to match, linear time.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?"
+    r"(?:\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?(?:#[A-Za-z0-9._~%!$&'()*+,;=:@/?#-]*)?"
+)
 _URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_INVISIBLE_BMP}\\u200d]")
 
 
@@ -146,6 +156,8 @@ def check_url(url: str | None, base: str | None = None) -> str:
     """
     if url is None or url == "":
         raise UnsafeURLError("no link to open")
+    if _PLAIN_URL.fullmatch(url):  # nearly every feed link: a third of the time to read a digest
+        return url
     if url != url.strip():
         raise UnsafeURLError(f"refused link with surrounding whitespace: {_shown(url)}")
     if url.startswith("-"):

@@ -22,7 +22,7 @@ from reader_tui.feeds.common import (
     split_authors,
 )
 from reader_tui.feeds.names import decode_tex
-from reader_tui.safety import clean_text
+from reader_tui.safety import clean_line, clean_text
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -279,6 +279,12 @@ def test_clean_text_fast_path_is_exactly_the_full_cleaning(text: str) -> None:
     """clean_text skips its work when nothing needs dropping; the result must be what the work gives."""
     full = safety._ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n")).translate(safety._DROP_MULTILINE)
     assert clean_text(text) == full
+
+
+@given(st.text(st.one_of(st.characters(), st.sampled_from(["\u2028", "\x85", "\u3000", "\xa0", "\x1c"]))))
+def test_clean_line_folds_whitespace_exactly_as_the_pattern_does(text: str) -> None:
+    """clean_line folds with ``str.split()``: every character ``\\s`` matches, and only those."""
+    assert clean_line(text) == re.sub(r"\s+", " ", clean_text(text)).strip()
 
 
 def test_arxiv_categories_primary_first_codes_dropped() -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reader_tui import safety
 from reader_tui.safety import UnsafeURLError, check_url, clean_line, clean_text, open_url
 
 PAGE = "https://arxiv.org/abs/2401.00001v2"
@@ -148,3 +149,24 @@ def test_any_url_is_checked_or_refused_never_a_crash(url: str, base: str | None)
         assert "\n" not in str(error) and not FORBIDDEN.search(str(error))
     else:
         assert re.match(r"(?i)https?://[^/?#]", safe) and not FORBIDDEN.search(safe)
+
+
+@settings(max_examples=300)
+@given(st.from_regex(safety._PLAIN_URL, fullmatch=True))
+def test_the_plain_url_shortcut_lets_through_only_what_the_full_check_accepts(url: str) -> None:
+    """check_url returns a plain http(s) URL after one match; the full checks must accept it unchanged."""
+    assert check_url(url) == url
+    shortcut = safety._PLAIN_URL
+    try:
+        safety._PLAIN_URL = re.compile(r"(?!)")  # never matches: the full checks run
+        assert check_url(url) == url
+    finally:
+        safety._PLAIN_URL = shortcut
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://a.org/x y", "https://a.org/\x1b[31m", "https://a.org/\\x", "HTTPS://a.org/", "https://[::1]/"],
+)
+def test_urls_off_the_plain_alphabet_take_the_full_check(url: str) -> None:
+    assert not safety._PLAIN_URL.fullmatch(url)

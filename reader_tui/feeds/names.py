@@ -35,6 +35,8 @@ _ET_AL = re.compile(r"(?:,\s{0,3})?(?<!\S)(?:et\.?\s{1,3}al\.?|and\s{1,3}others|
 # List separators: commas and semicolons (ASCII and full-width), the Chinese enumeration comma,
 # and "and" / "&" as whole words. Look-arounds instead of \s+ on both sides keep this linear.
 _SEPARATOR = re.compile(r"[,;，；、]|(?<!\S)(?:and|&)(?!\S)")
+_COMMAS = re.compile(r"[,;，；、]")
+""":data:`_SEPARATOR` where the text has no "and" or "&" (most fields): a plain class splits faster."""
 _SEMICOLON = re.compile(r"[;；]")
 _SUFFIX_COMMA = re.compile(r",\s{0,3}(?=(?:Jr|Sr|II|III|IV)\.?\s{0,3}(?:$|[,;]))")
 _INITIALS = re.compile(r"[A-Z][a-z]?\.(?:[- ]{0,2}[A-Z][a-z]?\.){0,3}")
@@ -80,7 +82,8 @@ def split_list(text: str | None) -> list[str]:
         pieces = [p for p in (p.strip() for p in _SEMICOLON.split(text)) if p]
         return _dedupe(_person(piece, inverted_ok=True) for piece in pieces)
     # The text is one clean line: its pieces need only their ends trimmed.
-    pieces = [p for p in (p.strip() for p in _SEPARATOR.split(text)) if p]
+    separator = _SEPARATOR if "and" in text or "&" in text else _COMMAS
+    pieces = [p for p in (p.strip() for p in separator.split(text)) if p]
     if len(pieces) == 2 and _inverted_pair(pieces[0], pieces[1]):
         return _dedupe([_person(f"{pieces[0]}, {pieces[1]}", inverted_ok=True)])
     if len(pieces) > 1 and all(_VANCOUVER.fullmatch(p) for p in pieces):
