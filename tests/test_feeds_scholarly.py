@@ -572,3 +572,19 @@ async def test_a_opens_the_doi_page_when_there_is_no_abstract_page(harness: Harn
         await pilot.press("a")
         await pilot.pause()
         assert harness.opened.calls == ["https://doi.org/10.1002/tax.12650"]
+
+
+def test_metadata_lines_a_rule_read_are_not_shown_again_as_the_abstract() -> None:
+    sciencedirect = one(
+        SCIENCEDIRECT.replace("]]></description>", "<p>We sampled 300 fish.</p>]]></description>")
+    )
+    assert "We sampled 300 fish." in sciencedirect.summary_html
+    for line in ("Publication date", "Marine Pollution Bulletin", "Author(s)", "Ory"):
+        assert line not in sciencedirect.summary_html
+    pensoft = load("pensoft-zookeys-rss091-2021-12.xml").papers[0]
+    assert "ZooKeys 1078" not in pensoft.summary_html and "Hassan Naveed" not in pensoft.summary_html
+    assert "Keys to all levels of the subfamily Deltocephalinae" in pensoft.summary_html
+    pubmed = load("pubmed-search-rss2-2021-12.xml").papers[0]
+    assert "Parasitol Int. 2021" not in pubmed.summary_html and "Gyrodactylus" in pubmed.summary_html
+    ieee = load("ieee-tpami-aggregator-rss2-2026.xml").papers[0]
+    assert "Qiulei Dong" not in ieee.summary_html and "pp. 1-17" not in ieee.summary_html

@@ -47,6 +47,7 @@ _DOI_IN_LINK = re.compile(
 )
 _TRAILING = ".,;)]"
 _LINE_BREAK = re.compile(r"<br\s{0,3}/?>|</p\s{0,3}>|</div\s{0,3}>|</li\s{0,3}>", re.I)
+_LINE_BREAK_KEPT = re.compile(f"({_LINE_BREAK.pattern})", re.I)
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _LABELLED = re.compile(r"(?P<label>[A-Za-z][A-Za-z ()]{0,30}?)\s{0,3}[:：]\s{0,3}(?P<value>.{1,2000})")
 _VOLUME = re.compile(r"\bVol(?:ume|\.)?\s{0,3}(?P<v>[\w-]{1,12})", re.I)
@@ -130,6 +131,31 @@ def read(entry: Entry, link: str | None, body_html: str) -> Metadata:
     for rule in RULES:
         rule.apply(meta, entry, link, lines)
     return meta
+
+
+def without_lifted(body_html: str, lifted: list[str]) -> str:
+    """The description without the lines a rule read: "Publication date: …", "Source: …", "Author(s): …",
+    "ZooKeys 1078: 135-188" are shown once, as the paper's own fields, not again as its abstract.
+
+    A line's text goes and its tags stay (``<p></p>`` renders as nothing), so the markup around the
+    rest of the description stays balanced; a ``<br>`` after a dropped line goes with it.
+    """
+    if not lifted:
+        return body_html
+    wanted = set(lifted)
+    head, rest = body_html[:HEAD_MAX], body_html[HEAD_MAX:]
+    parts = _LINE_BREAK_KEPT.split(head)  # line, break, line, break, ..., line
+    out: list[str] = []
+    drop_break = False
+    for index, part in enumerate(parts):
+        if index % 2:  # a break
+            if not (drop_break and part[:3].lower() == "<br"):
+                out.append(part)
+            continue
+        text = clean_line(html.unescape(_TAG.sub(" ", part)))[:FIELD_MAX]
+        drop_break = bool(text) and text in wanted and (index < len(parts) - 1 or not rest)
+        out.append("".join(_TAG.findall(part)) if drop_break else part)
+    return "".join(out).strip() + rest
 
 
 def _head_lines(body_html: str) -> list[str]:
