@@ -159,6 +159,7 @@ FEEDS: dict[str, tuple[int, list[Expect]]] = {
                 "Ett nytt släkte Gretiella",
                 ["Julia Stigenberg", "Cornelis Van Achterberg"],  # e-mails in <email>, not in the names
                 date(2021, 12, 9),
+                journal="Entomologisk Tidskrift",  # an OJS site: the feed's title
             ),
         ],
     ),
@@ -588,3 +589,24 @@ def test_metadata_lines_a_rule_read_are_not_shown_again_as_the_abstract() -> Non
     assert "Parasitol Int. 2021" not in pubmed.summary_html and "Gyrodactylus" in pubmed.summary_html
     ieee = load("ieee-tpami-aggregator-rss2-2026.xml").papers[0]
     assert "Qiulei Dong" not in ieee.summary_html and "pp. 1-17" not in ieee.summary_html
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<rss version="2.0"><channel><title>Acta Foo</title><generator>OJS 3.3.0.5 http://pkp.sfu.ca/ojs/'
+        "</generator><item><title>A</title><link>https://j.example/index.php/af/article/view/1</link>"
+        "</item></channel></rss>",
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" '
+        'xmlns:admin="http://webns.net/mvcb/"><channel rdf:about="https://j.example/"><title>Acta Foo</title>'
+        '<admin:generatorAgent rdf:resource="http://pkp.sfu.ca/ojs/"/></channel>'
+        '<item rdf:about="https://j.example/1"><title>A</title><link>https://j.example/1</link></item></rdf:RDF>',
+    ],
+    ids=["rss2", "rss1"],
+)
+def test_an_open_journal_systems_feed_names_its_journal_in_its_title(content: str) -> None:
+    assert parse_feed(content.encode(), "ojs.xml").papers[0].venue.journal == "Acta Foo"
+    blog = content.replace("OJS 3.3.0.5 http://pkp.sfu.ca/ojs/", "Hugo").replace(
+        "pkp.sfu.ca/ojs", "x.example"
+    )
+    assert parse_feed(blog.encode(), "blog.xml").papers[0].venue.journal is None

@@ -60,6 +60,9 @@ class FeedContext:
     feed_date: datetime | None = None
     """The channel's own date, for formats whose items carry none (arXiv RSS)."""
     feed_title: str = ""
+    journal: str | None = None
+    """The journal every item is in, when the feed is a journal's own and names none per item (an Open
+    Journal Systems site: its feed title is the journal's name)."""
 
 
 # --- arXiv ----------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def to_paper(entry: Entry, ctx: FeedContext, *, is_paper: bool | None = None) ->
         or read_more_arxiv(body)
     )
     meta = journal.read(entry, link, body)
+    meta.journal = meta.journal or ctx.journal
     body = journal.without_lifted(body, meta.lifted)
     doi = meta.doi
     if arxiv:

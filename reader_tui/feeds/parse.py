@@ -170,6 +170,7 @@ def _read_entries(parsed: Any, content: bytes, source: str) -> ParseResult:
         feed_link=safe_link(feed.get("link")),
         feed_date=to_datetime(feed.get("published_parsed")) or to_datetime(updated_parsed(feed)),
         feed_title=title or "",
+        journal=title if title and _is_journal_system(feed) else None,
     )
     warnings = [f"{problem}; read what could be read"] if problem else []
     read: list[Paper] = []
@@ -188,6 +189,24 @@ def load_feed(source: str) -> ParseResult:
     """Fetch and parse in one call (no conditional request: always the full feed)."""
     result = fetch_source(source)
     return parse_feed(result.content or b"", source)
+
+
+def _is_journal_system(feed: Any) -> bool:
+    """Whether the feed is an Open Journal Systems site's: then the feed's title is the journal's name.
+
+    OJS says so in each of its templates: Atom ``<generator uri="http://pkp.sfu.ca/ojs/">Open Journal
+    Systems</generator>``, RSS 2.0 ``<generator>OJS 3.3.0.5 http://pkp.sfu.ca/ojs/</generator>``,
+    RSS 1.0 ``<admin:generatorAgent rdf:resource="http://pkp.sfu.ca/ojs/"/>``.
+    """
+    detail = feed.get("generator_detail") or {}
+    agent = feed.get("admin_generatoragent")
+    marks = [
+        feed.get("generator"),
+        detail.get("href"),
+        agent.get("rdf:resource") if isinstance(agent, dict) else None,
+    ]
+    text = " ".join(str(mark)[:200] for mark in marks if mark).lower()
+    return "open journal systems" in text or "pkp.sfu.ca/ojs" in text
 
 
 def _defuse_entities(content: bytes) -> bytes:
