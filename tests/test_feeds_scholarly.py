@@ -332,6 +332,9 @@ def rss_item(inner: str, ns: str = "") -> bytes:
     ).encode()
 
 
+DC_NS = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+
+
 def one(inner: str, ns: str = "") -> Paper:
     return parse_feed(rss_item(inner, ns), "test.xml").papers[0]
 
@@ -610,3 +613,19 @@ def test_an_open_journal_systems_feed_names_its_journal_in_its_title(content: st
         "pkp.sfu.ca/ojs", "x.example"
     )
     assert parse_feed(blog.encode(), "blog.xml").papers[0].venue.journal is None
+
+
+@pytest.mark.parametrize(
+    "identifiers",
+    [
+        ["doi:10.1016/j.parint.2021.102531", "pmid:34929406"],
+        ["pmid:34929406", "doi:10.1016/j.parint.2021.102531"],
+        ["https://j.example/a/1", "doi:10.1016/j.parint.2021.102531", "urn:isbn:978-3-16-148410-0"],
+    ],
+)
+def test_every_dc_identifier_is_looked_at_for_the_doi(identifiers: list[str]) -> None:
+    """feedparser keeps only the last ``dc:identifier``; the DOI may be any of them."""
+    ids = "".join(f"<dc:identifier>{value}</dc:identifier>" for value in identifiers)
+    paper = one(f"<title>T</title><link>https://j.example/a/1</link>{ids}", DC_NS)
+    assert paper.links.doi == "10.1016/j.parint.2021.102531"
+    assert paper.id == "doi:10.1016/j.parint.2021.102531"

@@ -6,6 +6,7 @@ digest's site feed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reader_tui.feeds import journal
@@ -41,7 +42,9 @@ def detect(parsed: Any) -> bool:
     return True
 
 
-def to_paper(entry: Entry, ctx: FeedContext, *, is_paper: bool | None = None) -> Paper:
+def to_paper(
+    entry: Entry, ctx: FeedContext, *, is_paper: bool | None = None, identifiers: Sequence[str] = ()
+) -> Paper:
     """The entry as a Paper; its id is the arXiv id it names, else its DOI, else its guid, else its link.
 
     The arXiv id is the one the entry's own link or guid names, a relay page's (``tldr.takara.ai/p/ID``)
@@ -62,7 +65,7 @@ def to_paper(entry: Entry, ctx: FeedContext, *, is_paper: bool | None = None) ->
         or relay_arxiv(guid)
         or read_more_arxiv(body)
     )
-    meta = journal.read(entry, link, body)
+    meta = journal.read(entry, link, body, identifiers)
     meta.journal = meta.journal or ctx.journal
     body = journal.without_lifted(body, meta.lifted)
     doi = meta.doi

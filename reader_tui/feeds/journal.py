@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,6 +68,9 @@ _PUBMED = re.compile(
 _JOURNAL_PP = re.compile(r"(?P<journal>[^,<>]{3,200}),\s{0,3}pp\.\s{0,3}(?P<pages>\w{1,10}(?:[-–]\w{1,10})?)")
 
 
+_DOI_KEYS = ("dc_identifier", "arxiv_doi", "dc_relation")
+
+
 @dataclass(slots=True)
 class Metadata:
     """What one item says about its publication; None (or empty) where it says nothing."""
@@ -106,11 +109,15 @@ def _text(entry: Entry, *keys: str) -> str | None:
     return None
 
 
-def read(entry: Entry, link: str | None, body_html: str) -> Metadata:
-    """The standards first, then every rule in :data:`RULES` for what is still missing."""
+def read(entry: Entry, link: str | None, body_html: str, identifiers: Sequence[str] = ()) -> Metadata:
+    """The standards first, then every rule in :data:`RULES` for what is still missing.
+
+    ``identifiers``: every ``dc:identifier`` of the item, where the XML could be read for them:
+    feedparser keeps only the last (PubMed's ``pmid:…`` and ``doi:…``, in either order).
+    """
     meta = Metadata()
-    for key in ("prism_doi", "dc_identifier", "arxiv_doi", "dc_relation"):
-        if doi := bare_doi(_text(entry, key)):
+    for value in (_text(entry, "prism_doi"), *identifiers[:20], *(_text(entry, key) for key in _DOI_KEYS)):
+        if doi := bare_doi(value):
             meta.doi, meta.doi_is_own = doi, True
             break
     journal = _text(entry, "prism_publicationname", "prism_publicationtitle")

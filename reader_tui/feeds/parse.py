@@ -82,7 +82,7 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
         module = next((m for m in TREE_FORMATS if m.detect(doc)), None)
         if module is not None:
             return _read_tree(doc, module, content, source)
-    return _read_entries(_feedparser(content, source, well_formed=doc is not None), content, source)
+    return _read_entries(_feedparser(content, source, well_formed=doc is not None), content, source, doc)
 
 
 def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
@@ -125,7 +125,8 @@ def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> 
         entries = list(_feedparser(content, source, well_formed=True).get("entries") or [])
         if len(entries) == len(read):  # feedparser counts the items as the tree does
             for number in unknown:
-                read[number] = _generic(entries[number], ctx, number + 1, warnings)
+                paper = _generic(entries[number], ctx, _identifiers(doc.items[number]), number + 1, warnings)
+                read[number] = paper
         else:
             warnings.append(f"{len(unknown)} items not read: not in the feed's format")
     papers = _dedupe(paper for paper in read if paper is not None)
@@ -134,9 +135,16 @@ def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> 
     return ParseResult(source, title, module.FORMAT, papers, warnings)
 
 
-def _generic(entry: Any, ctx: FeedContext, number: int, warnings: list[str]) -> Paper | None:
+def _identifiers(item: tree.Fields | None) -> list[str]:
+    """Every ``dc:identifier`` of an item read from the tree (feedparser keeps only the last)."""
+    return [tree.raw(element, 2_000) for element in item.get("dc:identifier", [])] if item else []
+
+
+def _generic(
+    entry: Any, ctx: FeedContext, identifiers: list[str], number: int, warnings: list[str]
+) -> Paper | None:
     try:
-        return generic.to_paper(entry, ctx)
+        return generic.to_paper(entry, ctx, identifiers=identifiers)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
         return None
@@ -151,7 +159,9 @@ def _dedupe(papers: Any) -> list[Paper]:
     return list(out.values())
 
 
-def _read_entries(parsed: Any, content: bytes, source: str) -> ParseResult:
+def _read_entries(parsed: Any, content: bytes, source: str, doc: tree.Document | None) -> ParseResult:
+    """feedparser's entries as papers; ``doc``, the same items as a tree where the XML allows, gives
+    the values feedparser keeps only one of."""
     version = str(parsed.get("version") or "")
     entries: list[Any] = list(parsed.get("entries") or [])
     problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
@@ -173,10 +183,12 @@ def _read_entries(parsed: Any, content: bytes, source: str) -> ParseResult:
         journal=title if title and _is_journal_system(feed) else None,
     )
     warnings = [f"{problem}; read what could be read"] if problem else []
+    items = doc.items if doc is not None and len(doc.items) == len(entries) else [None] * len(entries)
     read: list[Paper] = []
-    for number, entry in enumerate(entries, 1):
+    for number, (entry, item) in enumerate(zip(entries, items, strict=True), 1):
         try:
-            read.append(module.to_paper(entry, ctx) or generic.to_paper(entry, ctx))
+            paper = module.to_paper(entry, ctx) if module is not generic else None
+            read.append(paper or generic.to_paper(entry, ctx, identifiers=_identifiers(item)))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
     papers = _dedupe(read)
