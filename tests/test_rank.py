@@ -238,3 +238,37 @@ def test_on_a_real_arxiv_day_five_stars_find_their_field_even_from_words_alone()
         top = index.rank(index.profile(starred), top=10)
         hits += sum(labelled[r.paper_id].primary_category == "cs.CV" for r in top) / 10
     assert hits / 3 >= 0.5
+
+
+def test_the_filters_folded_text_ranks_as_the_papers_own() -> None:
+    """The app lends the search index's folded text; the CLI folds the papers itself: same order."""
+    from reader_tui.query import SearchIndex
+    from reader_tui.relevance import search_texts
+
+    lent = RankIndex(LIBRARY, search_texts(SearchIndex()))
+    own = RankIndex(LIBRARY)
+    for starred in (["llm1"], ["bio1", "bio2"], ["geo1"]):
+        assert order(lent, starred)[:3] == order(own, starred)[:3]
+
+
+def test_a_title_word_counts_more_than_the_same_word_in_a_summary() -> None:
+    papers = [
+        paper("liked", "Glacier dynamics", "Ice flow models of the glacier."),
+        paper("in-summary", "Summer rivers", "Rivers and lakes fed by a glacier."),
+        paper("in-title", "Glacier melt", "Rivers and lakes in summer."),
+        *(paper(f"other{i}", f"Topic {i}", "Unrelated text about markets.") for i in range(6)),
+    ]
+    assert order(RankIndex(papers), ["liked"])[:2] == ["in-title", "in-summary"]  # not a tie kept in order
+
+
+def test_a_shared_phrase_beats_its_words_apart() -> None:
+    papers = [
+        paper("liked", "Speculative decoding for language models", "Drafts are verified in parallel."),
+        paper("apart", "Topic A", "Decoding speculative drafts."),  # the same words, not the phrase
+        paper("phrase", "Topic B", "Speculative decoding drafts."),
+        *(paper(f"other{i}", f"Topic {i}", "Unrelated text about glaciers.") for i in range(6)),
+    ]
+    ranked = order(RankIndex(papers), ["liked"])
+    assert ranked[:2] == ["phrase", "apart"]  # not a tie kept in the given order
+    index = RankIndex(papers)
+    assert "speculative decoding" in index.reasons(index.profile(["liked"]), "phrase")

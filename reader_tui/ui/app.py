@@ -217,8 +217,8 @@ class ReaderApp(InOrderKeys):
 
     @work(thread=True, exclusive=True, group="rank", exit_on_error=False)
     def _index_relevance(self, papers: list[Paper], states: dict[str, PaperState]) -> Relevance:
-        """Build the relevance index off the event loop (~0.5 s per 1,000 papers); the list stays usable."""
-        return Relevance.build(papers, states, self.store, always=True)
+        """Build the relevance index off the event loop (~0.6 s CPU at 10k papers); the list stays usable."""
+        return Relevance.build(papers, states, self.store, always=True, search=self.papers_view.index)
 
     def _relevance_ready(self, relevance: Relevance) -> None:
         self.papers_view.for_you.ready(relevance)
