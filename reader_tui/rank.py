@@ -33,12 +33,12 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
 from reader_tui.model import Paper
-from reader_tui.query import html_to_text, normalize
+from reader_tui.query import PaperFields, html_to_text, normalize
 
 __all__ = ["READ_WEIGHT", "Profile", "RankIndex", "Ranked", "tokens"]
 
@@ -186,17 +186,36 @@ class _WordNumbers(dict[str, int]):
         return number
 
 
-def _folded_texts(paper: Paper) -> tuple[str, str]:
-    """The paper's title and its whole text (title, keywords, summary), folded as the query folds them.
+Document = tuple[str, str, str, Sequence[str], Sequence[str]]
+"""What the index reads of a paper: id, title and whole text (title, authors, keywords, summary), its
+authors and its categories, all folded as the query language folds them (:func:`normalize`)."""
 
-    The app passes the search index's folded text instead (already built for the filter), which
-    spares the markup stripping and folding: the costly part of indexing.
-    """
+
+def paper_document(paper: Paper) -> Document:
+    """A paper's :data:`Document`, folded here (the CLI's path: markup stripped, text folded)."""
     title = normalize(paper.title)
-    body = " ".join(
-        (title, *map(normalize, paper.keywords), normalize(html_to_text(paper.summary_html[: TEXT_CAP * 2])))
+    summary = normalize(html_to_text(paper.summary_html[: TEXT_CAP * 2]))
+    body = " ".join((title, *map(normalize, paper.keywords), summary))
+    return (
+        paper.id,
+        title,
+        body,
+        [normalize(a) for a in paper.authors[:AUTHORS_CAP]],
+        [normalize(c) for c in paper.categories[:AUTHORS_CAP]],
     )
-    return title, body
+
+
+def row_document(row: PaperFields, text: str) -> Document:
+    """A paper's :data:`Document` from the store's search row and summary text, both folded already
+    (the app's path: no paper is decoded, no text folded again)."""
+    categories = row.categories[1:]
+    return (
+        row.paper_id,
+        row.title,
+        row.short + "\n" + text,
+        row.authors.split("\n")[:AUTHORS_CAP] if row.authors else [],
+        categories.split("\n")[:AUTHORS_CAP] if categories else [],
+    )
 
 
 class Profile:
@@ -292,24 +311,22 @@ class RankIndex:
     :data:`RERANK_TOP` candidates are then checked for the profile's word pairs (``in`` on their text).
     """
 
-    def __init__(
-        self, papers: Sequence[Paper], texts: Callable[[Paper], tuple[str, str]] | None = None
-    ) -> None:
+    def __init__(self, papers: Iterable[Paper] = (), documents: Iterable[Document] | None = None) -> None:
+        """Index ``documents`` (the app's, see :func:`row_document`), else ``papers``."""
         numbering = _Numbering()
         words = _WordNumbers(numbering)
         word_number = words.__getitem__
         memo = _Terms()
         flat = array("i")
         ends = array("i")
-        self.papers: dict[str, Paper] = {}
         self._position: dict[str, int] = {}
         self._texts: list[str] = []
         self._lengths = array("f")
-        texts_of = texts or _folded_texts
-        for paper in papers:
-            if paper.id in self.papers:
+        for paper_id, title, body, authors, categories in (
+            documents if documents is not None else map(paper_document, papers)
+        ):
+            if paper_id in self._position:
                 continue
-            title, body = texts_of(paper)
             body = body[:TEXT_CAP]
             if body.isascii() or not _CJK_RUN.search(body):
                 distinct = set(map(word_number, set(body.split())))
@@ -321,31 +338,23 @@ class RankIndex:
             distinct.discard(-1)
             self._lengths.append(len(distinct | in_title))
             distinct -= in_title  # each word once: in the title, else in the rest
-            self._position[paper.id] = len(self.papers)
-            self.papers[paper.id] = paper
+            self._position[paper_id] = len(self._position)
             self._texts.append(body)
             flat.extend(distinct)
             ends.append(len(flat))
             flat.extend(in_title)
             ends.append(len(flat))
-            flat.extend(
-                map(
-                    numbering.__getitem__,
-                    [_AUTHOR + " ".join(a.casefold().split()) for a in paper.authors[:AUTHORS_CAP]],
-                )
-            )
-            categories = [
-                _CATEGORY + c.strip().lower() for c in dict.fromkeys(paper.categories[:AUTHORS_CAP])
-            ]
+            names = [_AUTHOR + name for name in authors]
             if categories:  # the primary category once more, as a term of its own
-                categories.append(_PRIMARY + categories[0][len(_CATEGORY) :])
-            flat.extend(map(numbering.__getitem__, categories))
+                names += [_CATEGORY + c for c in dict.fromkeys(categories)]
+                names.append(_PRIMARY + categories[0])
+            flat.extend(map(numbering.__getitem__, names))
             ends.append(len(flat))
         del words
         self._flat, self._ends = flat, ends
         self.vocabulary: list[str] = list(numbering)
         del numbering
-        total = len(self.papers)
+        total = len(self._position)
         df = [0] * len(self.vocabulary)
         for number, count in Counter(flat).items():
             df[number] = count
@@ -370,7 +379,7 @@ class RankIndex:
         return start, ends[3 * position], ends[3 * position + 1], ends[3 * position + 2]
 
     def __len__(self) -> int:
-        return len(self.papers)
+        return len(self._position)
 
     def __contains__(self, paper_id: object) -> bool:
         return paper_id in self._position
@@ -408,7 +417,7 @@ class RankIndex:
         weights = profile.weights()
         if candidates is None:
             excluded = profile.starred | profile.read
-            candidates = [paper_id for paper_id in self.papers if paper_id not in excluded]
+            candidates = [paper_id for paper_id in self._position if paper_id not in excluded]
         # Every paper's sums at once: weights looked up over the flat array, then a running total.
         running = array("d", accumulate(map(weights.__getitem__, self._flat), initial=0.0))
         ends, lengths, position_of = self._ends, self._length_factor, self._position
@@ -458,11 +467,12 @@ class RankIndex:
         if paper_id not in self._position:
             return []
         profile = Profile(self, starred=[paper_id])
-        pool = [p for p in (candidates if candidates is not None else self.papers) if p != paper_id]
+        pool = [p for p in (candidates if candidates is not None else self._position) if p != paper_id]
         return [ranked for ranked in self.rank(profile, pool, top=top) if ranked.score > 0]
 
-    def reasons(self, profile: Profile, paper_id: str) -> str:
-        """The terms that give most of a paper's score against ``profile``, in one short line."""
+    def reasons(self, profile: Profile, paper_id: str, paper: Paper | None = None) -> str:
+        """The terms that give most of a paper's score against ``profile``, in one short line; the
+        shared authors and categories spelt as ``paper`` (the one explained) spells them."""
         terms = self.terms_of(paper_id)
         if terms is None:
             return ""
@@ -481,19 +491,16 @@ class RankIndex:
                 if first in value_of and second in value_of:
                     contributions.append((value_of[first] + value_of[second], pair))
         contributions.sort(reverse=True)
-        return _reason_line(contributions, self._display_names())
+        return _reason_line(contributions, _display_names(paper))
 
-    def _display_names(self) -> dict[str, str]:
-        """Authors' and categories' own spelling, for reasons ("Müller", not "müller")."""
-        names: dict[str, str] = getattr(self, "_names", {})
-        if not names:
-            for paper in self.papers.values():
-                for name in paper.authors[:AUTHORS_CAP]:
-                    names.setdefault(_AUTHOR + " ".join(name.casefold().split()), " ".join(name.split()))
-                for category in paper.categories:
-                    names.setdefault(_CATEGORY + category.strip().lower(), category.strip())
-            self._names = names
-        return names
+
+def _display_names(paper: Paper | None) -> dict[str, str]:
+    """The paper's authors and categories as it spells them ("Müller", not "muller"), by term."""
+    if paper is None:
+        return {}
+    names = {_AUTHOR + normalize(name): " ".join(name.split()) for name in paper.authors[:AUTHORS_CAP]}
+    names.update((_CATEGORY + normalize(c), c.strip()) for c in paper.categories[:AUTHORS_CAP])
+    return names
 
 
 def _plain_terms(text: str, memo: _Terms) -> list[str]:

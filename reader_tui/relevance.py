@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reader_tui.library import Listing
 from reader_tui.model import Paper, PaperState
-from reader_tui.query import SearchIndex
-from reader_tui.rank import Profile, RankIndex
+from reader_tui.rank import Profile, RankIndex, row_document
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
 
@@ -64,12 +64,14 @@ class Relevance:
     """An index over the papers to rank and the profile, built from a store's states.
 
     Build it off the event loop (the index costs ~60 µs of CPU a paper); afterwards :meth:`star` and
-    :meth:`unstar` keep the profile current in well under 100 ms for 10,000 papers.
+    :meth:`unstar` keep the profile current, and re-ranking 10,000 papers takes well under 100 ms.
+    ``lookup`` finds a paper by id (for "more like this", whose results are papers).
     """
 
-    def __init__(self, index: RankIndex, profile: Profile) -> None:
+    def __init__(self, index: RankIndex, profile: Profile, lookup: Callable[[str], Paper | None]) -> None:
         self.index = index
         self.profile = profile
+        self.lookup = lookup
 
     @classmethod
     def build(
@@ -79,13 +81,11 @@ class Relevance:
         library: Store | None = None,
         *,
         always: bool = False,
-        search: SearchIndex | None = None,
     ) -> Relevance:
         """Index ``papers`` plus the profile's papers (found in ``library`` when not among them).
 
         With nothing starred the index is left empty (there is nothing to rank by) unless ``always``
-        (for "more like this", which needs no profile). ``search``, the filter's index, lends its
-        folded text (the app has built it already), which makes the build several times faster.
+        (for "more like this", which needs no profile).
         """
         by_id = {paper.id: paper for paper in papers}
 
@@ -100,10 +100,23 @@ class Relevance:
         read = _recent_first(read)[:READ_PROFILE_MAX]
         extra = [p for p in (*starred, *read) if p.id not in by_id]
         # Nothing starred: nothing to rank by, so no index either (it is the costly part).
-        texts = search_texts(search) if search is not None else None
-        index = RankIndex([*papers, *extra] if starred or always else [], texts)
+        index = RankIndex([*papers, *extra] if starred or always else [])
         profile = index.profile([p.id for p in starred], [p.id for p in read])
-        return cls(index, profile)
+        return cls(index, profile, lookup)
+
+    @classmethod
+    def from_store(cls, store: Store, states: dict[str, PaperState]) -> Relevance:
+        """Index every paper of ``store`` from its search rows and summary texts, folded already: no
+        paper is decoded (the app's path, in a worker; ~0.6 s of CPU at 10,000 papers)."""
+        rows = store.rows()
+        texts = store.summary_texts()
+        index = RankIndex(documents=[row_document(row, texts.get(row.paper_id, "")) for row in rows])
+        del texts
+        starred = [pid for pid, state in states.items() if state.starred and pid in index]
+        dated = {row.paper_id: row.timestamp or 0.0 for row in rows}
+        read = [pid for pid, s in states.items() if s.read and not s.starred and pid in dated]
+        read.sort(key=dated.__getitem__, reverse=True)
+        return cls(index, index.profile(starred, read[:READ_PROFILE_MAX]), store.get)
 
     def star(self, paper_id: str) -> None:
         self.profile.remove_read(paper_id)
@@ -114,44 +127,46 @@ class Relevance:
         if read:
             self.profile.add_read(paper_id)
 
+    def order_ids(self, ids: Sequence[str], state_of: Callable[[str], PaperState]) -> list[tuple[str, float]]:
+        """``ids`` without the starred ones, each with its score: unread by score, then read by score
+        (see module doc); empty when nothing is starred."""
+        if not self.profile:
+            return []
+        states = {paper_id: state_of(paper_id) for paper_id in ids}
+        starred = self.profile.starred
+        results = [pid for pid, state in states.items() if not state.starred and pid not in starred]
+        ranked = self.index.rank(self.profile, results)  # one pass over the index for both groups
+        ranked.sort(key=lambda r: states[r.paper_id].read)  # stable: unread by score, then read by score
+        return [(r.paper_id, r.score) for r in ranked]
+
     def order(self, papers: Sequence[Paper], state_of: Callable[[str], PaperState]) -> Ranking:
         """``papers`` without the starred ones: unread by score, then read by score (see module doc)."""
-        states = {p.id: state_of(p.id) for p in papers}
-        results = [p for p in papers if not states[p.id].starred and p.id not in self.profile.starred]
         if not self.profile:
+            results = [p for p in papers if not state_of(p.id).starred]
             return Ranking([Scored(p, None, "") for p in results], ranked=False, starred=0)
-        by_id = {p.id: p for p in results}
-        ranked = self.index.rank(self.profile, list(by_id))  # one pass over the index for both groups
-        ranked.sort(key=lambda r: states[r.paper_id].read)  # stable: unread by score, then read by score
-        out = [Scored(by_id[r.paper_id], r.score, "") for r in ranked]
+        by_id = {p.id: p for p in papers}
+        out = [Scored(by_id[pid], score, "") for pid, score in self.order_ids(list(by_id), state_of)]
         return Ranking(out, ranked=True, starred=len(self.profile.starred))
 
     def explain(self, scored: Scored) -> Scored:
         """The same entry with its reason worked out (done per shown paper, not for the whole list)."""
         if scored.score is None or scored.reasons:
             return scored
-        return Scored(scored.paper, scored.score, self.index.reasons(self.profile, scored.paper.id))
+        reasons = self.index.reasons(self.profile, scored.paper.id, scored.paper)
+        return Scored(scored.paper, scored.score, reasons)
 
     def similar(self, paper_id: str, top: int = 20) -> list[Scored]:
         """The papers most like one, with reasons (against that paper alone, not the profile)."""
         if paper_id not in self.index:
             return []
         alone = self.index.profile([paper_id])
-        return [
-            Scored(self.index.papers[r.paper_id], r.score, self.index.reasons(alone, r.paper_id))
-            for r in self.index.similar(paper_id, top=top)
-        ]
-
-
-def search_texts(search: SearchIndex) -> Callable[[Paper], tuple[str, str]]:
-    """A paper's folded title and whole text, from the filter's index (built there if missing)."""
-
-    def texts(paper: Paper) -> tuple[str, str]:
-        fields = search.fields(paper)
-        short = fields.short
-        return short.partition("\n")[0], fields.hay
-
-    return texts
+        found = []
+        for ranked in self.index.similar(paper_id, top=top):
+            paper = self.lookup(ranked.paper_id)
+            if paper is not None:
+                reasons = self.index.reasons(alone, ranked.paper_id, paper)
+                found.append(Scored(paper, ranked.score, reasons))
+        return found
 
 
 def digest_candidates(
@@ -190,14 +205,16 @@ class ForYou:
     built, "more like this", and the score and reason of each listed paper.
 
     The index is built on demand (the app does it in a worker and hands it to :meth:`ready`), so a
-    session that never asks for relevance never pays for it.
+    session that never asks for relevance never pays for it. Lists are ordered by id: a
+    :class:`~reader_tui.library.Listing` stays one (its papers decoded only when drawn).
     """
 
     def __init__(self, sort: str = "date") -> None:
         self.sort = sort if sort in ("date", "relevance") else "date"
         self.relevance: Relevance | None = None
         self.like: tuple[Paper, list[Scored]] | None = None
-        self.scores: dict[str, Scored] = {}
+        self.scores: dict[str, float] = {}
+        self._reasons: dict[str, str] = {}
         self.ranked = False
 
     @property
@@ -220,38 +237,42 @@ class ForYou:
 
         For you: unread by score, then read by score, then the starred ones (the profile) by date.
         """
-        self.scores = {}
+        self.scores, self._reasons = {}, {}
         self.ranked = False
         if self.like is not None:
-            self.scores = {s.paper.id: s for s in self.like[1]}
+            self.scores = {s.paper.id: s.score or 0.0 for s in self.like[1]}
+            self._reasons = {s.paper.id: s.reasons for s in self.like[1]}
             self.ranked = True
             return [s.paper for s in self.like[1]]
         if self.sort != "relevance" or self.relevance is None:
             return papers  # as given: a Listing decodes only the rows drawn
-        ranking = self.relevance.order(papers, state_of)
-        if not ranking.ranked:
+        ids = _ids_of(papers)
+        ranked = self.relevance.order_ids(ids, state_of)
+        if not ranked:
             return papers
         self.ranked = True
-        self.scores = {s.paper.id: s for s in ranking.papers}
-        ranked_ids = self.scores
-        return [*(s.paper for s in ranking.papers), *(p for p in papers if p.id not in ranked_ids)]
+        self.scores = dict(ranked)
+        return _reordered(papers, [*self.scores, *(pid for pid in ids if pid not in self.scores)])
 
     def rerank_after(
         self, papers: Sequence[Paper], position: int, state_of: Callable[[str], PaperState]
-    ) -> list[Paper]:
+    ) -> Sequence[Paper]:
         """After a star: the rows after ``position`` ranked again by the changed profile; the rows up to
         it stay where the user saw them."""
-        head, tail = list(papers[: position + 1]), papers[position + 1 :]
         if self.relevance is None or self.like is not None or self.sort != "relevance":
-            return [*head, *tail]
-        ranking = self.relevance.order(tail, state_of)
-        if not ranking.ranked:
-            return [*head, *tail]
+            return papers
+        ids = _ids_of(papers)
+        head, tail = ids[: position + 1], ids[position + 1 :]
+        ranked = self.relevance.order_ids(tail, state_of)
+        if not ranked:
+            return papers
         self.ranked = True
-        for scored in ranking.papers:
-            self.scores[scored.paper.id] = scored
-        ranked = {s.paper.id for s in ranking.papers}
-        return [*head, *(s.paper for s in ranking.papers), *(p for p in tail if p.id not in ranked)]
+        self.scores.update(ranked)
+        self._reasons = {}  # the profile changed: every reason is worked out again when shown
+        done = {pid for pid, _ in ranked}
+        return _reordered(
+            papers, [*head, *(pid for pid, _ in ranked), *(pid for pid in tail if pid not in done)]
+        )
 
     def starred(self, paper_id: str, state: PaperState) -> None:
         """A star was set or taken back: the profile follows at once (well under 100 ms at 10k papers)."""
@@ -272,21 +293,22 @@ class ForYou:
         self.like = (paper, similar)
         return True
 
-    def reason(self, paper_id: str) -> str:
+    def reason(self, paper: Paper) -> str:
         """Why the paper is where it is ("" when the list is not ranked); worked out on first ask."""
-        scored = self.scores.get(paper_id)
-        if scored is None or self.relevance is None:
+        if paper.id not in self.scores or self.relevance is None:
             return ""
-        if not scored.reasons and self.like is None:
-            scored = self.scores[paper_id] = self.relevance.explain(scored)
-        return scored.reasons
+        found = self._reasons.get(paper.id)
+        if found is None:
+            relevance = self.relevance
+            found = self._reasons[paper.id] = relevance.index.reasons(relevance.profile, paper.id, paper)
+        return found
 
     def badges(self) -> dict[str, str]:
         """Each ranked paper's score as a share of the best one, ``" 87%"``, for the list's date column."""
         if not self.scores:
             return {}
-        best = max((s.score or 0.0) for s in self.scores.values()) or 1.0
-        return {pid: f"{round(100 * (s.score or 0.0) / best):>3d}%" for pid, s in self.scores.items()}
+        best = max(self.scores.values()) or 1.0
+        return {pid: f"{round(100 * score / best):>3d}%" for pid, score in self.scores.items()}
 
     def label(self, starred_count: int) -> str:
         """What the filter bar says about the order."""
@@ -299,3 +321,16 @@ class ForYou:
         if not self.ranked and starred_count == 0:
             return "by date: nothing starred"
         return "for you"
+
+
+def _ids_of(papers: Sequence[Paper]) -> list[str]:
+    """The papers' ids, without decoding a :class:`Listing`."""
+    return list(papers.ids) if isinstance(papers, Listing) else [p.id for p in papers]
+
+
+def _reordered(papers: Sequence[Paper], ids: list[str]) -> Sequence[Paper]:
+    """``papers`` in the order of ``ids`` (a Listing stays one)."""
+    if isinstance(papers, Listing):
+        return papers.of(ids)
+    by_id = {p.id: p for p in papers}
+    return [by_id[pid] for pid in ids]

@@ -132,7 +132,7 @@ def test_read_papers_count_weakly_and_are_not_results() -> None:
 def test_reasons_name_shared_phrases_authors_and_categories() -> None:
     index = RankIndex(LIBRARY)
     profile = index.profile(["llm1", "llm2"])
-    reason = index.reasons(profile, "llm3")
+    reason = index.reasons(profile, "llm3", LIBRARY[2])
     assert reason.startswith("shares: ")
     assert "speculative" in reason or "kv cache" in reason
     assert "author: Tri Dao" in reason
@@ -146,7 +146,8 @@ def test_reasons_name_shared_phrases_authors_and_categories() -> None:
 
 def test_reasons_keep_the_authors_own_spelling() -> None:
     index = RankIndex(LIBRARY)
-    assert "author: Jürgen Müller" in index.reasons(index.profile(["bio1"]), "bio2")
+    assert "author: Jürgen Müller" in index.reasons(index.profile(["bio1"]), "bio2", LIBRARY[5])
+    assert "author: jurgen muller" in index.reasons(index.profile(["bio1"]), "bio2")  # folded, unknown
 
 
 def test_nothing_in_common_scores_zero_with_no_reason_and_keeps_the_given_order() -> None:
@@ -240,15 +241,19 @@ def test_on_a_real_arxiv_day_five_stars_find_their_field_even_from_words_alone()
     assert hits / 3 >= 0.5
 
 
-def test_the_filters_folded_text_ranks_as_the_papers_own() -> None:
-    """The app lends the search index's folded text; the CLI folds the papers itself: same order."""
-    from reader_tui.query import SearchIndex
-    from reader_tui.relevance import search_texts
+def test_the_stores_folded_rows_rank_as_the_papers_own() -> None:
+    """The app indexes the store's search rows and summary texts (folded already); the CLI folds the
+    papers itself: the same order, and the same reasons for the paper shown."""
+    from reader_tui.query import PaperFields
+    from reader_tui.rank import row_document
 
-    lent = RankIndex(LIBRARY, search_texts(SearchIndex()))
+    rows = [PaperFields(p) for p in LIBRARY]
+    from_rows = RankIndex(documents=[row_document(row, row.text or "") for row in rows])
     own = RankIndex(LIBRARY)
     for starred in (["llm1"], ["bio1", "bio2"], ["geo1"]):
-        assert order(lent, starred)[:3] == order(own, starred)[:3]
+        assert order(from_rows, starred)[:3] == order(own, starred)[:3]
+    profile = from_rows.profile(["bio1"])
+    assert "author: Jürgen Müller" in from_rows.reasons(profile, "bio2", LIBRARY[5])
 
 
 def test_a_title_word_counts_more_than_the_same_word_in_a_summary() -> None:
@@ -272,3 +277,23 @@ def test_a_shared_phrase_beats_its_words_apart() -> None:
     assert ranked[:2] == ["phrase", "apart"]  # not a tie kept in the given order
     index = RankIndex(papers)
     assert "speculative decoding" in index.reasons(index.profile(["liked"]), "phrase")
+
+
+def test_the_app_indexes_the_store_without_decoding_a_paper(tmp_path: Path) -> None:
+    from reader_tui.relevance import Relevance
+    from reader_tui.store import Store
+
+    with Store(tmp_path / "data") as store:
+        store.add_papers(LIBRARY)
+        store.flush()
+        for paper_id in ("llm1", "llm2"):
+            store.set_starred(paper_id, True)
+        decoded: list[str] = []
+        real_get = store.get
+        store.get = lambda paper_id: decoded.append(paper_id) or real_get(paper_id)  # type: ignore[method-assign]
+        relevance = Relevance.from_store(store, store.states())
+        ranked = relevance.order_ids([p.id for p in LIBRARY], store.state)
+        assert decoded == []  # rows and summary texts only: 100,000 papers are never decoded
+        assert {pid for pid, _ in ranked[:2]} == {"llm3", "llm4"}
+        assert "llm1" not in dict(ranked)  # the starred papers are the profile, not results
+        assert {s.paper.id for s in relevance.similar("bio1", top=2)} == {"bio2", "bio3"}

@@ -182,6 +182,10 @@ class PaperCache:
         sql = "SELECT id FROM summary_text WHERE instr(text, ?) > 0"
         return {paper_id for (paper_id,) in self._read(sql, (needle,))}
 
+    def summary_texts(self) -> list[tuple[str, str]]:
+        """Every paper's id and summary's normalised text, in one read (what ranking needs)."""
+        return self._read("SELECT id, text FROM summary_text")
+
     def __len__(self) -> int:
         return int(self._read("SELECT count(*) FROM paper")[0][0])
 

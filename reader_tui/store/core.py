@@ -199,6 +199,18 @@ class Store:
         except sqlite3.Error:
             return pending
 
+    def summary_texts(self) -> dict[str, str]:
+        """Paper id -> its summary's normalised text, for every paper (the relevance index reads
+        them all at once rather than decoding every paper)."""
+        with self._mem:
+            pending = {pid: summary_text(p) for pid, p in self._unsaved_papers.items()}
+        try:
+            texts = dict(self._cache.summary_texts())
+        except sqlite3.Error:
+            texts = {}
+        texts.update(pending)
+        return texts
+
     def get(self, paper_id: str) -> Paper | None:
         with self._mem:
             found = self._unsaved_papers.get(paper_id)
