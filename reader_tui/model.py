@@ -125,6 +125,9 @@ class Paper:
     owned: bool = False
     """This copy came from the paper's own source: an arXiv feed for an arXiv paper, the journal's
     own table of contents (or bioRxiv) for a DOI. See :meth:`merge`."""
+    elsewhere: dict[str, dict[str, str]] = field(default_factory=dict)
+    """What other feeds said where it differs from the paper's own source: feed -> {"title", "doi",
+    "authors"} -> their value. Kept, not applied (see :meth:`merge`), so the reader sees who said what."""
 
     def __init__(
         self,
@@ -148,6 +151,7 @@ class Paper:
         summary_source: SummarySource = "",
         venue: Venue | None = None,
         owned: bool = False,
+        elsewhere: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.id = id
         self.title = title
@@ -167,6 +171,7 @@ class Paper:
         self.is_paper = is_paper
         self.venue = venue if venue is not None else Venue()
         self.owned = owned
+        self.elsewhere = elsewhere if elsewhere is not None else {}
 
     @property
     def doi(self) -> str | None:
@@ -238,7 +243,9 @@ class Paper:
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
             if guarded and f.name in CITATION_FIELDS:
                 continue
-            if f.name == "feeds":
+            if f.name == "elsewhere":
+                merged.elsewhere = _said_elsewhere(self, other) if guarded else {**theirs, **mine}
+            elif f.name == "feeds":
                 merged.feeds = list(dict.fromkeys([*mine, *theirs]))
             elif f.name == "links":
                 merged.links = Links(
@@ -281,6 +288,7 @@ class Paper:
             "is_paper": self.is_paper,
             "venue": self.venue.to_dict(),
             "owned": self.owned,
+            "elsewhere": {feed: dict(said) for feed, said in self.elsewhere.items()},
         }
 
     @classmethod
@@ -307,7 +315,44 @@ class Paper:
             is_paper=data.get("is_paper", True),
             venue=Venue.from_dict(data.get("venue")),
             owned=bool(data.get("owned", False)),
+            elsewhere=_elsewhere_from(data.get("elsewhere")),
         )
+
+
+def _elsewhere_from(data: Any) -> dict[str, dict[str, str]]:
+    """``elsewhere`` as stored, anything that is not feed -> field -> text dropped (the file is data)."""
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(feed): {str(k): str(v) for k, v in said.items() if isinstance(v, str)}
+        for feed, said in list(data.items())[:ELSEWHERE_FEEDS]
+        if isinstance(said, dict)
+    }
+
+
+ELSEWHERE_FEEDS = 8
+"""Feeds whose differing word on a paper is kept; a paper relayed by more is not worth more notes."""
+_NOTE_MAX = 300
+
+
+def _said_elsewhere(owner: Paper, other: Paper) -> dict[str, dict[str, str]]:
+    """The owner's notes, and the other copy's title, DOI and authors where they differ from the owner's."""
+    notes = {**other.elsewhere, **owner.elsewhere}
+    said: dict[str, str] = {}
+    if other.title and _folded(other.title) != _folded(owner.title):
+        said["title"] = other.title[:_NOTE_MAX]
+    if other.links.doi and other.links.doi.lower() != (owner.links.doi or "").lower():
+        said["doi"] = other.links.doi[:_NOTE_MAX]
+    if other.authors and [_folded(a) for a in other.authors] != [_folded(a) for a in owner.authors]:
+        said["authors"] = ", ".join(other.authors)[:_NOTE_MAX]
+    feed = other.feeds[-1] if other.feeds else ""
+    if said and feed and (feed in notes or len(notes) < ELSEWHERE_FEEDS):
+        notes[feed] = said
+    return notes
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(".")
 
 
 def _venue_values(venue: Venue) -> tuple[str | None, ...]:

@@ -472,6 +472,39 @@ def test_a_relay_never_overwrites_the_arxiv_feeds_paper_whichever_is_read_first(
         assert merged.links.post == "https://blog.example/post"  # what it may add
         assert merged.owned
     assert owner.merge(planted).feeds == [*owner.feeds, *planted.feeds]
+    said = {"title": "Planted title", "doi": "10.9999/planted", "authors": "Mallory"}
+    for merged in (owner.merge(planted), planted.merge(owner)):
+        assert merged.elsewhere == {planted.feeds[-1]: said}  # kept aside, shown, never applied
+
+
+def test_what_another_feed_said_is_kept_only_where_it_differs(tmp_path: Path) -> None:
+    from reader_tui.model import PaperState
+    from reader_tui.store import Store
+    from reader_tui.ui.detail import paper_header
+
+    owner = Paper(
+        id="2401.00002", title="The Real Title.", arxiv_id="2401.00002", authors=["Ann Lee"], owned=True
+    )
+    owner.feeds = ["https://rss.arxiv.org/rss/cs"]
+    agreeing = Paper(
+        id="2401.00002", title="the real  title", authors=["ann lee"], feeds=["https://a.example/f"]
+    )
+    assert owner.merge(agreeing).elsewhere == {}
+    other = Paper(
+        id="2401.00002", title="A Catchier Title", authors=["Ann Lee"], feeds=["https://b.example/f"]
+    )
+    merged = owner.merge(agreeing).merge(other)
+    assert merged.elsewhere == {"https://b.example/f": {"title": "A Catchier Title"}}
+    header = paper_header(merged, PaperState(), width=200).plain
+    assert 'Elsewhere https://b.example/f: title "A Catchier Title"' in " ".join(header.split())
+    assert "Elsewhere" not in paper_header(owner, PaperState(), width=200).plain
+    with Store(tmp_path / "data", poll_interval=None) as store:
+        store.add_papers([owner])
+        store.add_papers([other])  # a later refresh of the other feed meets the stored paper
+    with Store(tmp_path / "data", poll_interval=None) as again:
+        kept = again.get("2401.00002")
+        assert kept is not None and kept.title == "The Real Title."
+        assert kept.elsewhere == {"https://b.example/f": {"title": "A Catchier Title"}}
 
 
 # --- what a reader sees: citations, query fields, the detail pane, the `a` key ------------------------------

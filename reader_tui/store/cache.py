@@ -96,6 +96,7 @@ def _paper(doc: dict[str, Any], summary: SummarySource) -> Paper:
         summary_source=summary,
         venue=Venue.from_dict(venue) if (venue := get("venue")) else None,
         owned=get("owned", False),
+        elsewhere=get("elsewhere"),
     )
 
 

@@ -77,6 +77,24 @@ def venue_line(paper: Paper) -> str:
     return " · ".join(filter(None, (clean_line(venue.journal), volume, pages)))
 
 
+_SAID = (("title", "title"), ("doi", "DOI"), ("authors", "authors"))
+
+
+def elsewhere_line(paper: Paper) -> str:
+    """What other feeds said where it differs from the paper's own source, in one line:
+    ``blog.example/feed: title "…"; DOI 10.9/x``."""
+    notes = []
+    for feed, said in paper.elsewhere.items():
+        words = [
+            f'{label} "{said[key]}"' if key == "title" else f"{label} {said[key]}"
+            for key, label in _SAID
+            if said.get(key)
+        ]
+        if words:
+            notes.append(f"{_feed_name(feed)}: {', '.join(words)}")
+    return clean_line(" · ".join(notes))
+
+
 def _feed_name(feed: str) -> str:
     """A URL as is, a local file by its name: its folder is noise here (and differs per machine)."""
     return feed if "://" in feed else PurePath(feed).name or feed
@@ -130,6 +148,8 @@ def paper_header(
     if paper.feeds:
         names = ", ".join(_feed_name(feed) for feed in paper.feeds)
         parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", names, width=width))
+    if elsewhere := elsewhere_line(paper):
+        parts.append(_field("Elsewhere", elsewhere, "$text-muted", width))
     for name, url in (("PDF", paper.links.pdf), ("Abstract", paper.links.abs), ("Post", paper.links.post)):
         if url:
             parts.append(_field(name, url, "underline", width))
