@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, overload
 
 from reader_tui import paths
-from reader_tui.model import Paper
+from reader_tui.model import STATE_FIELDS, Paper
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
 
@@ -297,6 +297,7 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
         result = outcome.result
         if result is not None:
             report.new_ids = store.add_papers(result.papers)
+            _carry_marks(store, result.renamed)
             report.new = len(report.new_ids)
             report.papers = len(result.papers)
             report.warnings = list(result.warnings)
@@ -312,6 +313,21 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
     info["refreshed"] = now
     info["error"] = None
     store.set_source_info(report.key, info)
+
+
+def _carry_marks(store: Store, renamed: dict[str, str]) -> None:
+    """Marks made on a paper under the id an earlier release gave it (its guid or link) go to the id
+    it has now (its DOI, or the arXiv id a relay names), unless the paper has marks of its own there."""
+    for former, current in renamed.items():
+        before = store.state(former)
+        if not any(getattr(before, name) for name in STATE_FIELDS):
+            continue
+        now = store.state(current)
+        if any(getattr(now, name) for name in STATE_FIELDS):
+            continue
+        for name in STATE_FIELDS:
+            if value := getattr(before, name):
+                store.set_field(current, name, value)
 
 
 def papers_from(store: Store, keys: Sequence[str]) -> list[Paper]:

@@ -662,3 +662,26 @@ def test_every_dc_identifier_is_looked_at_for_the_doi(identifiers: list[str]) ->
     paper = one(f"<title>T</title><link>https://j.example/a/1</link>{ids}", DC_NS)
     assert paper.links.doi == "10.1016/j.parint.2021.102531"
     assert paper.id == "doi:10.1016/j.parint.2021.102531"
+
+
+def test_marks_made_under_an_items_former_id_move_to_its_doi_or_arxiv_id(tmp_path: Path) -> None:
+    """An earlier release named a journal item by its guid and a relay's item by its link: a reader's
+    marks on them must survive the move to DOI and arXiv identity."""
+    from reader_tui.library import ingest
+    from reader_tui.store import Store
+
+    wiley = str(SCHOLARLY / "wiley-taxon-atypon-rss2-2021-12.xml")
+    takara = str(SCHOLARLY / "takara-tldr-daily-ai-papers-rss2-2026-04.xml")
+    with Store(tmp_path / "data", poll_interval=None) as store:
+        store.set_starred("10.1002/tax.12640", True)
+        store.set_read("10.1002/tax.12640", True)
+        store.set_read("https://tldr.takara.ai/p/2604.26238", True)
+        store.set_read("10.1002/tax.12650", True)
+        store.set_starred("doi:10.1002/tax.12650", True)  # marked under its new id too: that one stands
+        ingest(store, [wiley, takara])
+        moved = store.state("doi:10.1002/tax.12640")
+        assert moved.starred and moved.read
+        assert store.state("2604.26238").read
+        kept = store.state("doi:10.1002/tax.12650")
+        assert kept.starred and not kept.read
+        assert not store.state("doi:10.1002/tax.12636").read  # no marks, nothing invented

@@ -99,3 +99,12 @@ def to_paper(
     terms = (str(tag.get("term") or "")[:TITLE_MAX] for tag in entry.get("tags") or [])
     paper.categories = dedupe(clean_line(term) for term in terms)
     return paper
+
+
+def former_id(entry: Entry, ctx: FeedContext) -> str | None:
+    """The id this entry had before a DOI or a relayed arXiv id named the paper: the arXiv id its own
+    link or guid names, else its guid, else its link. Marks made under that id move to the new one."""
+    link = safe_link(entry.get("link"), ctx.feed_link)
+    guid = clean_line(str(entry.get("id") or "")[:LINK_MAX])
+    arxiv = arxiv_from_url(link) or arxiv_from_url(guid) or split_arxiv_id(guid)
+    return arxiv[0] if arxiv else (guid or link or None)

@@ -49,6 +49,9 @@ class ParseResult:
     papers: list[Paper]
     warnings: list[str] = field(default_factory=list)
     """One line each: the feed was read, but not all of it was well-formed."""
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Former id -> id, for papers an earlier release named by guid or link and now names by DOI or
+    relayed arXiv id (see :func:`~reader_tui.feeds.generic.former_id`): their marks move."""
 
 
 LENIENT_MAX_BYTES = 8 * 2**20
@@ -185,16 +188,21 @@ def _read_entries(parsed: Any, content: bytes, source: str, doc: tree.Document |
     warnings = [f"{problem}; read what could be read"] if problem else []
     items = doc.items if doc is not None and len(doc.items) == len(entries) else [None] * len(entries)
     read: list[Paper] = []
+    renamed: dict[str, str] = {}
     for number, (entry, item) in enumerate(zip(entries, items, strict=True), 1):
         try:
             paper = module.to_paper(entry, ctx) if module is not generic else None
-            read.append(paper or generic.to_paper(entry, ctx, identifiers=_identifiers(item)))
+            if paper is None:
+                paper = generic.to_paper(entry, ctx, identifiers=_identifiers(item))
+                if (former := generic.former_id(entry, ctx)) and former != paper.id:
+                    renamed[former] = paper.id
+            read.append(paper)
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
     papers = _dedupe(read)
     if not papers:
         raise FeedError(source, f"no usable entries ({warnings[-1]})")
-    return ParseResult(source, title, module.FORMAT, papers, warnings)
+    return ParseResult(source, title, module.FORMAT, papers, warnings, renamed)
 
 
 def load_feed(source: str) -> ParseResult:
