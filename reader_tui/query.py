@@ -366,11 +366,14 @@ class PaperFields:
         return (self.other_id if self.other_id is not None else arxiv_id) + "\n" + arxiv_id
 
 
-SummaryHits = Callable[[str], Set[str]]
-"""Needle -> ids of the papers whose summary text (normalised) contains it: the store's search."""
+SummaryHits = Callable[[str, list[str] | None], Set[str]]
+"""(needle, among) -> ids of the papers (of ``among``, or all) whose summary text (normalised) contains
+the needle: the store's search."""
+ASK_AMONG = 2_000
+"""Fewer papers than this left to decide: the store is asked about them alone, not every summary."""
 
 
-def _no_hits(_: str) -> Set[str]:
+def _no_hits(_: str, __: list[str] | None = None) -> Set[str]:
     return frozenset()
 
 
@@ -386,7 +389,7 @@ def _matcher(attr: str, needle: str, hits: SummaryHits = _no_hits) -> Callable[[
             if f.text is not None:
                 return needle in f.text
             if found is None:
-                found = hits(needle)
+                found = hits(needle, None)
             return f.paper_id in found
 
         return in_hay
@@ -990,11 +993,14 @@ class SearchIndex:
             self._use(rows)
         self._snapshot = list(papers)
 
-    def _summary(self, needle: str) -> Set[str]:
+    def _summary(self, needle: str, among: list[str] | None = None) -> Set[str]:
+        """The store's answer (kept for the query's needles), or for ``among`` alone when they are few."""
         found = self._hits.get(needle)
-        if found is None:
-            found = self._hits[needle] = self.summary_hits(needle) if self._on_disk else frozenset()
-        return found
+        if found is None and self._on_disk:
+            if among is not None and len(among) < ASK_AMONG:
+                return self.summary_hits(needle, among)
+            found = self._hits[needle] = self.summary_hits(needle, None)
+        return found if found is not None else frozenset()
 
     def _positions(self, terms: tuple[_Term, ...]) -> list[int] | None:
         """Indices into the current list matching every text term; None when there are none."""
@@ -1009,17 +1015,11 @@ class SearchIndex:
         rows, shorts, texts, ids, bounds = self._rows, self._shorts, self._texts, self._ids, self._bounds
         for attr, needle in terms:
             if attr == "hay":
-                hits = self._summary(needle)
-                if positions is None:
-                    positions = [
-                        i
-                        for i, (short, text) in enumerate(zip(shorts, texts, strict=True))
-                        if needle in short or needle in text or ids[i] in hits
-                    ]
-                else:
-                    positions = [
-                        i for i in positions if needle in shorts[i] or needle in texts[i] or ids[i] in hits
-                    ]
+                pool = range(len(rows)) if positions is None else positions
+                undecided = [i for i in pool if needle not in shorts[i] and needle not in texts[i]]
+                hits = self._summary(needle, [ids[i] for i in undecided]) if undecided else frozenset()
+                dropped = {i for i in undecided if ids[i] not in hits}
+                positions = [i for i in pool if i not in dropped] if dropped else list(pool)
                 continue
             if attr in ("categories", "feeds"):  # short strings of their own, shared by many papers
                 if attr == "categories":

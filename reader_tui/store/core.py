@@ -190,12 +190,12 @@ class Store:
             rows.sort(key=lambda row: -row.timestamp if row.timestamp is not None else math.inf)
         return rows
 
-    def summary_hits(self, needle: str) -> set[str]:
-        """Ids of the papers whose summary text (normalised) contains ``needle``."""
+    def summary_hits(self, needle: str, among: list[str] | None = None) -> set[str]:
+        """Ids of the papers (of ``among``, or all) whose summary text (normalised) contains ``needle``."""
         with self._mem:
             pending = {pid for pid, p in self._unsaved_papers.items() if needle in summary_text(p)}
         try:
-            return self._cache.summary_hits(needle) | pending
+            return self._cache.summary_hits(needle, among) | pending
         except sqlite3.Error:
             return pending
 
