@@ -136,8 +136,10 @@ def _view_query(store: Store, view_name: str | None, query_text: str | None) -> 
 
 def _select(
     store: Store, feeds: Sequence[str], query_text: str | None, view_name: str | None = None
-) -> list[Paper]:
-    from reader_tui.library import newest_first, papers_from
+) -> Sequence[Paper]:
+    """The papers to list, newest first: from the store's search rows, each decoded only when read
+    (``list --json`` of 100,000 papers holds one at a time)."""
+    from reader_tui.library import Listing
     from reader_tui.query import MatchContext, QueryError, SearchIndex, notes_of, parse_query
     from reader_tui.refresh import new_ids
 
@@ -147,8 +149,11 @@ def _select(
             query = parse_query(query_text)
         except QueryError as error:
             raise CommandError(f"bad query: {error}") from None
-    papers = papers_from(store, _ingest_or_fail(store, feeds)) if feeds else store.papers()
-    papers = newest_first(papers)
+    if feeds:
+        keys = set(_ingest_or_fail(store, feeds))
+        rows = [row for row in store.rows() if keys.intersection(row.sources)]
+    else:
+        rows = store.rows()
     if query_text:
         context = MatchContext(
             now=datetime.now(UTC),
@@ -156,8 +161,8 @@ def _select(
             new_ids=new_ids(store),
             notes=notes_of(store.states()),
         )
-        papers = SearchIndex().filter(query, papers, context)
-    return papers
+        rows = SearchIndex(store.summary_hits).filter_rows(query, rows, context)
+    return Listing([row.paper_id for row in rows], store.get)
 
 
 # --------------------------------------------------------------------------- papers
@@ -385,7 +390,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from reader_tui.cite import CiteError, export
 
     with _open_store() as store:
-        papers = _select(store, args.feeds, args.query)
+        papers = list(_select(store, args.feeds, args.query))  # decoded before the store closes
         states = store.states()
     try:
         text = export(papers, args.format, states)

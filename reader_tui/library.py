@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, overload
 from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, Paper
 from reader_tui.safety import clean_line
-from reader_tui.store import Store
+from reader_tui.store import Store, StoreError
 
 if TYPE_CHECKING:
     from reader_tui.feeds import ParseResult
@@ -284,10 +284,7 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
     if outcome is None:  # the file's size and mtime are as last read
         report.unchanged = True
     elif outcome.error is not None:
-        report.error = outcome.error
-        report.seconds = outcome.seconds
-        info["error"] = outcome.error
-        store.set_source_info(report.key, info)
+        _failed(store, report, info, outcome.error, outcome.seconds)
         return
     else:
         report.seconds = outcome.seconds
@@ -296,8 +293,12 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
         info.update({name: value for name, value in outcome.fetched.items() if value is not None})
         result = outcome.result
         if result is not None:
-            report.new_ids = store.add_papers(result.papers)
-            _carry_marks(store, result.renamed)
+            try:
+                report.new_ids = store.add_papers(result.papers)
+                _carry_marks(store, result.renamed)
+            except StoreError as error:  # read next time in full: nothing of this read is remembered
+                _failed(store, report, dict(item.known or {}), f"{clean_line(report.source)}: {error}")
+                return
             report.new = len(report.new_ids)
             report.papers = len(result.papers)
             report.warnings = list(result.warnings)
@@ -330,10 +331,12 @@ def _carry_marks(store: Store, renamed: dict[str, str]) -> None:
                 store.set_field(current, name, value)
 
 
-def papers_from(store: Store, keys: Sequence[str]) -> list[Paper]:
-    """The library's papers seen in any of the given source keys."""
-    wanted = set(keys)
-    return [paper for paper in store.papers() if wanted.intersection(paper.feeds)]
+def _failed(
+    store: Store, report: SourceReport, info: dict[str, Any], error: str, seconds: float = 0.0
+) -> None:
+    report.error, report.seconds = error, seconds
+    info["error"] = error
+    store.set_source_info(report.key, info)
 
 
 def default_sources(store: Store) -> list[str]:

@@ -10,6 +10,8 @@ drives it directly; the app (``ui/app.py``) paints the result.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -37,7 +39,8 @@ class PaperView:
         self.query: Query = parse_query("")
         self.view = "all"
         self.new_ids: frozenset[str] = frozenset()
-        self._rows: list[PaperFields] = []
+        self._rows: list[PaperFields] | None = []
+        """The library's search rows; None until a query needs them (:meth:`prefetch` loads them)."""
         self.for_you = ForYou(str(store.setting("ui.sort", "date") or "date"))
         """The list's order (by date or for you), "more like this", scores and reasons."""
         self._notes: dict[str, str] | None = None
@@ -56,17 +59,33 @@ class PaperView:
 
     # -- the library -----------------------------------------------------------------------------
     def load(self) -> None:
-        """Read the library from the store again."""
-        rows = self.store.rows()
+        """Read the library from the store again: its ids at once, its search rows when a query needs
+        them (at 100,000 papers the ids take ~0.1 s, the rows ~0.5 s more)."""
         if self.sources:
             from reader_tui.feeds import source_key
 
             keys = {source_key(source) for source in self.sources}
-            rows = [row for row in rows if keys.intersection(row.sources)]
-        self._rows = rows
-        self.library = Listing([row.paper_id for row in rows], decoding(self.store.get))
+            self._rows = [row for row in self.store.rows() if keys.intersection(row.sources)]
+            ids = [row.paper_id for row in self._rows]
+        else:
+            self._rows, ids = None, self.store.ids()
+        self.library = Listing(ids, decoding(self.store.get))
         self._notes = None  # read again when a query first needs it, not on every (re)load
         self.for_you.forget_index()
+
+    def prefetch(self) -> None:
+        """Load the search rows in a thread of their own, so the first filter keystroke finds them."""
+
+        def load() -> None:
+            with contextlib.suppress(Exception):  # the store closed meanwhile: nothing to keep
+                self.store.rows()
+
+        threading.Thread(target=load, name="reader-tui-rows", daemon=True).start()
+
+    def _search_rows(self) -> list[PaperFields]:
+        if self._rows is None:
+            self._rows = self.store.rows()  # waits for a prefetch under way rather than loading twice
+        return self._rows
 
     @property
     def notes(self) -> dict[str, str]:
@@ -120,13 +139,17 @@ class PaperView:
         """The papers the list shows, in order."""
         notes = {} if self.query.is_empty else self.notes
         context = MatchContext(now=self.clock(), state_of=self.store.state, new_ids=self.new_ids, notes=notes)
-        rows = self.index.filter_rows(self.query, self._rows, context)
+        if self.query.is_empty:
+            ids = self.library.ids
+        else:
+            rows = self.index.filter_rows(self.query, self._search_rows(), context)
+            ids = [row.paper_id for row in rows]
         state = self.store.state
         if self.view == "unread":
-            rows = [row for row in rows if not state(row.paper_id).read]
+            ids = [pid for pid in ids if not state(pid).read]
         elif self.view == "starred":
-            rows = [row for row in rows if state(row.paper_id).starred]
-        return self.for_you.order(self.library.of([row.paper_id for row in rows]), state)
+            ids = [pid for pid in ids if state(pid).starred]
+        return self.for_you.order(self.library.of(ids), state)
 
     def status(self) -> str:
         """What the filter bar says after the count: the view and the order."""

@@ -198,17 +198,19 @@ def test_a_slow_cache_write_does_not_hold_back_a_state_change(
 ) -> None:
     original = PaperCache.save
 
-    def slow(self: PaperCache, papers: Iterable[Paper]) -> dict[str, Paper]:
+    def slow(self: PaperCache, papers: Iterable[Paper], force: bool = False) -> list[str]:
         time.sleep(1.5)
-        return original(self, papers)
+        return original(self, papers, force)
 
     monkeypatch.setattr(PaperCache, "save", slow)
     store = open_store()
-    store.add_papers([paper("p1")])
+    refresh = threading.Thread(target=store.add_papers, args=([paper("p1")],))  # a refresh's worker
+    refresh.start()
     time.sleep(0.5)  # the cache write has begun and takes 1.5 s
     store.set_read("p1", True)
     landed = wait_for(lambda: disk_state(store.data_dir, "p1") is not None, timeout=3)
     assert landed is not None and landed < 1.0, landed
+    refresh.join()
 
 
 def test_flush_and_close_write_at_once(data_dir: Path) -> None:
@@ -243,24 +245,39 @@ def test_a_forgotten_close_still_saves_at_exit(tmp_path: Path) -> None:
     assert (disk_state(tmp_path, "kept") or {})["starred"]["value"] is True
 
 
-def test_adding_many_papers_is_one_write(
+def test_a_feeds_papers_are_one_write_on_disk_when_add_papers_returns(
     open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[int] = []
     original = PaperCache.save
 
-    def counting(self: PaperCache, papers: Iterable[Paper], force: bool = False) -> None:
+    def counting(self: PaperCache, papers: Iterable[Paper], force: bool = False) -> list[str]:
         papers = list(papers)
-        original(self, papers, force)
         writes.append(len(papers))
+        return original(self, papers, force)
 
     monkeypatch.setattr(PaperCache, "save", counting)
     store = open_store(flush_delay=60)
-    for i in range(10_000):
-        store.add_papers([paper(f"p{i}")])
-    store.flush()
+    assert len(store.add_papers([paper(f"p{i}") for i in range(10_000)])) == 10_000
     assert writes == [10_000]
     assert sqlite3.connect(store.papers_path).execute("SELECT count(*) FROM paper").fetchone() == (10_000,)
+
+
+def test_a_disk_that_refuses_papers_is_one_line_and_loses_no_mark(
+    open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self: PaperCache, papers: Iterable[Paper], force: bool = False) -> list[str]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    store = open_store()
+    store.set_read("kept", True)
+    monkeypatch.setattr(PaperCache, "save", full)
+    with pytest.raises(core.StoreError) as raised:
+        store.add_papers([paper("p1")])
+    assert str(raised.value) == f"could not save to {store.data_dir}: database or disk is full"
+    assert "p1" not in store and store.problem is None
+    store.flush()
+    assert (disk_state(store.data_dir, "kept") or {})["read"]["value"] is True
 
 
 def test_add_papers_returns_new_ids_and_merges_the_rest(open_store: Callable[..., Store]) -> None:

@@ -1,9 +1,10 @@
-"""The store: the library's papers and what the user decided, kept in memory and on disk.
+"""The store: the library's papers (on disk, in the cache) and what the user decided (in memory and on disk).
 
-Reads come from memory. A change is in memory at once and on disk within a second, written behind by a
-daemon thread (one for the state, one for the paper cache, so a large refresh never holds back a mark).
-The state thread also looks every ``poll_interval`` seconds whether another process wrote, and takes in
-what it wrote (:attr:`Store.on_change`, :attr:`Store.on_papers_change`). A failed write is never
+Papers are written when added, in one transaction, in the caller's thread (a refresh's worker); a disk
+that refuses raises :class:`StoreError` there, and the feed's papers come back with the next refresh.
+A change of state is in memory at once and on disk within a second, written behind by a daemon thread,
+which also looks every ``poll_interval`` seconds whether another process wrote, and takes in what it
+wrote (:attr:`Store.on_change`, :attr:`Store.on_papers_change`). A failed write of state is never
 hidden: :attr:`Store.problem` names the folder and the cause until a retry succeeds, the changes stay in
 memory, and :meth:`flush`/:meth:`close` raise :class:`StoreError` with that one line.
 """
@@ -22,11 +23,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
-from reader_tui.query import PaperFields, summary_text
+from reader_tui.query import PaperFields
 from reader_tui.store.cache import PaperCache
 from reader_tui.store.files import StoreError
 from reader_tui.store.migrate import migrate
@@ -84,13 +85,14 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.messages: list[str] = []
         """One-line notes for the user at start (a damaged file restored, the cache migrated)."""
-        self._problems: dict[str, str | None] = {"state": None, "papers": None}
+        self.problem: str | None = None
+        """Why the last write of state failed ("could not save to DIR: cause"), until a retry succeeds."""
         self.on_change: Callable[[set[str]], None] | None = None
         """Called (from a writer thread) with the ids whose state another process changed."""
         self.on_papers_change: Callable[[set[str]], None] | None = None
         """Called (likewise) with the ids of papers another process added or changed."""
         self._mem = threading.RLock()
-        self._state_io, self._papers_io = threading.Lock(), threading.Lock()
+        self._state_io = threading.Lock()
         self._closing = self._closed = False
         self._last_stamp = 0.0
         self._state_file = StateFile(self.data_dir / STATE_FILE, self.messages)
@@ -99,11 +101,8 @@ class Store:
         self._cache = PaperCache(self.data_dir / PAPERS_FILE, self.messages)
         migrate(self.data_dir, self._cache, self.messages)
         self._rows: list[PaperFields] | None = None
-        self._unsaved_papers: dict[str, Paper] = {}
-        self._new_papers: set[str] = set()
-        """Of the unsaved papers, those not in the cache yet."""
+        self._rows_lock = threading.Lock()
         self._state_writer = _WriteBehind(self._write_state_behind, flush_delay, poll_interval)
-        self._papers_writer = _WriteBehind(self._write_papers_behind, flush_delay, None)
         ref = weakref.ref(self)
 
         def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
@@ -124,15 +123,10 @@ class Store:
         return self._cache.path
 
     @property
-    def problem(self) -> str | None:
-        """Why the last write failed ("could not save to DIR: cause"), until a retry succeeds."""
-        return self._problems["state"] or self._problems["papers"]
-
-    @property
     def unsaved(self) -> int:
-        """How many changes (marks, settings, papers) are not on disk yet."""
+        """How many changes (marks, settings) are not on disk yet."""
         with self._mem:
-            return len(self._dirty) + len(self._unsaved_papers)
+            return len(self._dirty)
 
     def __enter__(self) -> Store:
         return self
@@ -149,7 +143,6 @@ class Store:
             return
         self._closing = True
         self._state_writer.stop()
-        self._papers_writer.stop()
         try:
             self.flush()
         finally:
@@ -161,86 +154,61 @@ class Store:
         """Write pending changes now and take in what other processes wrote."""
         if not self._closed:
             self._write_state_behind()
-            self._write_papers_behind()
 
     # ------------------------------------------------------------------ papers
 
     def papers(self) -> list[Paper]:
         """Every paper in the library, in the order first seen, decoded from the cache (the app lists
         :meth:`rows` instead, and decodes only the papers it shows)."""
-        with self._mem:
-            pending = dict(self._unsaved_papers)
-        listed = [pending.pop(paper.id, paper) for paper in self._cache.papers()]
-        return listed + list(pending.values())
+        return list(self._cache.papers())
+
+    def ids(self) -> list[str]:
+        """Every paper's id, newest first (undated last): what the app's list shows first."""
+        rows = self._rows
+        return [row.paper_id for row in rows] if rows is not None else self._cache.ids()
 
     def rows(self) -> list[PaperFields]:
-        """Every paper's search fields, newest first (undated last): the list the app filters. The same
-        list until the library changes (shared: do not change it)."""
-        with contextlib.suppress(StoreError):
-            self._write_papers_behind()  # a failing disk: the unsaved papers are merged in below
-        with self._mem:
-            pending = {pid: PaperFields(p, with_text=False) for pid, p in self._unsaved_papers.items()}
+        """Every paper's search fields, in the order of :meth:`ids`: the list the app filters. The same
+        list until the library changes (shared: do not change it); one thread loads it at a time."""
+        with self._rows_lock:
             rows = self._rows
-        if rows is None:
-            rows = self._cache.rows()
-            if not pending:
-                self._rows = rows
-        if pending:
-            rows = [row for row in rows if row.paper_id not in pending] + list(pending.values())
-            rows.sort(key=lambda row: -row.timestamp if row.timestamp is not None else math.inf)
-        return rows
+            if rows is None:
+                rows = self._rows = self._cache.rows()
+            return rows
 
     def summary_hits(self, needle: str, among: list[str] | None = None) -> set[str]:
         """Ids of the papers (of ``among``, or all) whose summary text (normalised) contains ``needle``."""
-        with self._mem:
-            pending = {pid for pid, p in self._unsaved_papers.items() if needle in summary_text(p)}
         try:
-            return self._cache.summary_hits(needle, among) | pending
+            return self._cache.summary_hits(needle, among)
         except sqlite3.Error:
-            return pending
+            return set()
 
     def summary_texts(self) -> dict[str, str]:
         """Paper id -> its summary's normalised text, for every paper (the relevance index reads
         them all at once rather than decoding every paper)."""
-        with self._mem:
-            pending = {pid: summary_text(p) for pid, p in self._unsaved_papers.items()}
         try:
-            texts = dict(self._cache.summary_texts())
+            return dict(self._cache.summary_texts())
         except sqlite3.Error:
-            texts = {}
-        texts.update(pending)
-        return texts
+            return {}
 
     def get(self, paper_id: str) -> Paper | None:
-        with self._mem:
-            found = self._unsaved_papers.get(paper_id)
-        return found if found is not None else self._cache.get(paper_id)
+        return self._cache.get(paper_id)
 
     def __len__(self) -> int:
-        with self._mem:
-            new = sum(1 for pid in self._unsaved_papers if pid in self._new_papers)
-        return len(self._cache) + new
+        return len(self._cache)
 
     def __contains__(self, paper_id: object) -> bool:
-        return isinstance(paper_id, str) and self.get(paper_id) is not None
+        return isinstance(paper_id, str) and self._cache.get(paper_id) is not None
 
     def add_papers(self, papers: Iterable[Paper]) -> list[str]:
         """Merge papers into the library (a cached paper's fields win, gaps are filled, feeds are united)
-        and return the ids that are new; written behind in one transaction."""
+        in one transaction; return the ids that are new. Raises :class:`StoreError` (one line)."""
         self._check_open()
-        new: list[str] = []
-        with self._mem:
-            for paper in papers:
-                old = self.get(paper.id)
-                if old is None:
-                    new.append(paper.id)
-                    self._new_papers.add(paper.id)
-                elif old == paper or (paper := old.merge(paper)) == old:
-                    continue
-                self._unsaved_papers[paper.id] = paper
-                self._rows = None
-        if self._unsaved_papers:
-            self._papers_writer.schedule()
+        try:
+            new = self._cache.save(papers)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"could not save to {self.data_dir}: {_cause(exc)}") from exc
+        self._rows = None
         return new
 
     # ------------------------------------------------------------------ state
@@ -365,11 +333,6 @@ class Store:
         self._last_stamp = now
         return now
 
-    def _failed(self, which: str, exc: BaseException) -> NoReturn:
-        cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        self._problems[which] = f"could not save to {self.data_dir}: {cause}"
-        raise StoreError(self._problems[which]) from exc
-
     def _write_state_behind(self) -> None:
         with self._state_io:
             with self._mem:
@@ -387,8 +350,9 @@ class Store:
                         getattr(self._dirty, name).update(
                             {**getattr(mine, name), **getattr(self._dirty, name)}
                         )
-                self._failed("state", exc)
-            self._problems["state"] = None
+                self.problem = f"could not save to {self.data_dir}: {_cause(exc)}"
+                raise StoreError(self.problem) from exc
+            self.problem = None
             changed = self._take_in(disk) if disk is not None else set()
         if changed and self.on_change is not None:
             self.on_change(changed)
@@ -411,25 +375,12 @@ class Store:
                         table[key] = record
         return changed
 
-    def _write_papers_behind(self) -> None:
-        with self._papers_io:
-            with self._mem:
-                pending = dict(self._unsaved_papers)
-            if not pending:
-                return
-            try:
-                self._cache.save(pending.values())
-            except (OSError, sqlite3.Error) as exc:
-                self._failed("papers", exc)
-            self._problems["papers"] = None
-            with self._mem:
-                for pid, paper in pending.items():
-                    if self._unsaved_papers.get(pid) is paper:
-                        del self._unsaved_papers[pid]
-                        self._new_papers.discard(pid)
-
     def _take_in_papers(self, arrived: set[str]) -> None:
         if arrived:
             self._rows = None
         if arrived and self.on_papers_change is not None:
             self.on_papers_change(arrived)
+
+
+def _cause(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -144,9 +144,10 @@ class ReaderApp(InOrderKeys):
 
     # ------------------------------------------------------- library & filter
     def _load_library(self, select: str | None = None) -> None:
-        """Read the library again and show it."""
+        """Read the library again, show it, and load what filtering needs behind it."""
         self.papers_view.load()
         self._apply_filter(keep_id=select)
+        self.papers_view.prefetch()
         if self.papers_view.for_you.needs_index:
             self._build_relevance()
 
