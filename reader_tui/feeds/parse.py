@@ -85,7 +85,12 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
         module = next((m for m in TREE_FORMATS if m.detect(doc)), None)
         if module is not None:
             return _read_tree(doc, module, content, source)
-    return _read_entries(_feedparser(content, source, well_formed=doc is not None), content, source, doc)
+    # What feedparser cannot give is taken from the tree now, and the tree let go before feedparser runs.
+    identifiers = [_identifiers(item) for item in doc.items] if doc is not None else None
+    well_formed = doc is not None
+    del doc
+    parsed = _feedparser(content, source, well_formed=well_formed)
+    return _read_entries(parsed, content, source, identifiers)
 
 
 def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
@@ -162,9 +167,11 @@ def _dedupe(papers: Any) -> list[Paper]:
     return list(out.values())
 
 
-def _read_entries(parsed: Any, content: bytes, source: str, doc: tree.Document | None) -> ParseResult:
-    """feedparser's entries as papers; ``doc``, the same items as a tree where the XML allows, gives
-    the values feedparser keeps only one of."""
+def _read_entries(
+    parsed: Any, content: bytes, source: str, identifiers: list[list[str]] | None
+) -> ParseResult:
+    """feedparser's entries as papers; ``identifiers``: each item's every ``dc:identifier``, read from
+    the tree where the XML allows (feedparser keeps only the last)."""
     version = str(parsed.get("version") or "")
     entries: list[Any] = list(parsed.get("entries") or [])
     problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
@@ -186,14 +193,15 @@ def _read_entries(parsed: Any, content: bytes, source: str, doc: tree.Document |
         journal=title if title and _is_journal_system(feed) else None,
     )
     warnings = [f"{problem}; read what could be read"] if problem else []
-    items = doc.items if doc is not None and len(doc.items) == len(entries) else [None] * len(entries)
+    if identifiers is None or len(identifiers) != len(entries):
+        identifiers = [[] for _ in entries]
     read: list[Paper] = []
     renamed: dict[str, str] = {}
-    for number, (entry, item) in enumerate(zip(entries, items, strict=True), 1):
+    for number, (entry, ids) in enumerate(zip(entries, identifiers, strict=True), 1):
         try:
             paper = module.to_paper(entry, ctx) if module is not generic else None
             if paper is None:
-                paper = generic.to_paper(entry, ctx, identifiers=_identifiers(item))
+                paper = generic.to_paper(entry, ctx, identifiers=ids)
                 if (former := generic.former_id(entry, ctx)) and former != paper.id:
                     renamed[former] = paper.id
             read.append(paper)
