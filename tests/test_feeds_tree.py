@@ -139,3 +139,35 @@ def test_a_huge_title_is_cut_before_it_is_read() -> None:
     content = _digest().replace(b"<title>d</title>", b"<title>" + b"x" * 5_000_000 + b"</title>", 1)
     result = parse_feed(content, "big-title.xml")
     assert len(result.title or "") <= 4_000
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"<x/>" * 600_000, "feed too large to read (600,0", id="any-feed-past-max-tags"),
+        pytest.param(
+            b"<item><title>t</title><link>https://x.example/1</link></item>" * 60_000,
+            "feed too large to read (360,0",
+            id="feedparser-feed-past-its-bound",
+        ),
+    ],
+)
+def test_feeds_too_large_to_read_are_refused_in_one_line_at_once(body: bytes, message: str) -> None:
+    """Millions of tiny elements, or a generic feed feedparser would take many seconds over."""
+    from reader_tui.feeds import FeedError
+
+    content = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>' + body + b"</channel></rss>"
+    )
+    started = time.perf_counter()
+    with pytest.raises(FeedError) as caught:
+        parse_feed(content, "huge.xml")
+    assert time.perf_counter() - started < 3  # a tree of the first case took 72 s of CPU and 770 MB
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_digest_of_ten_thousand_items_is_well_within_the_bounds() -> None:
+    from reader_tui.feeds.parse import MAX_TAGS
+
+    item = (FEEDS / "ftxj-2026-05-29.xml").read_bytes()
+    assert item.count(b"<") / 10 * 10_000 < MAX_TAGS / 3

@@ -54,18 +54,27 @@ class ParseResult:
     relayed arXiv id (see :func:`~reader_tui.feeds.generic.former_id`): their marks move."""
 
 
+MAX_TAGS = 500_000
+"""Tags (``<`` counted before anything is parsed) of any feed: a tree holds ~100 bytes an element, so
+this bounds it near 50 MB. A 10,000-item digest has 120,000; the densest real feeds ~30,000 a MB."""
+FEEDPARSER_MAX_TAGS = 300_000
+"""Tags of a well-formed feed feedparser reads (everything but arXiv and the digests): it costs ~15 µs
+and ~300 bytes a tag, so this is ~5 s and ~100 MB; a journal's table of contents has a few thousand."""
 LENIENT_MAX_BYTES = 8 * 2**20
 LENIENT_MAX_TAGS = 150_000
 """Bounds for feedparser's lenient path, which costs ~20 µs a tag and ~10x the input in memory.
 
-Well-formed feeds of any size go through the fast reader; an ill-formed (or unusual) one past these
-bounds would take seconds and hundreds of MB, so it is refused in one line instead.
+An ill-formed (or unusual) feed past these bounds would take seconds and hundreds of MB, so it is
+refused in one line instead.
 """
 
 
-def _check_lenient_bounds(content: bytes, source: str) -> None:
+def _check_bounds(content: bytes, source: str, *, well_formed: bool) -> None:
+    """Refuse, in one line, a feed feedparser would take too long (and too much memory) to read."""
     tags = content.count(b"<")
-    if len(content) > LENIENT_MAX_BYTES or tags > LENIENT_MAX_TAGS:
+    if well_formed and tags > FEEDPARSER_MAX_TAGS:
+        raise FeedError(source, f"feed too large to read ({tags:,} tags; at most {FEEDPARSER_MAX_TAGS:,})")
+    if not well_formed and (len(content) > LENIENT_MAX_BYTES or tags > LENIENT_MAX_TAGS):
         raise FeedError(
             source,
             f"ill-formed or unusual feed too large to read leniently ({len(content) / 2**20:.1f} MB, "
@@ -80,6 +89,8 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
     """
     if not content or not content.strip():
         raise FeedError(source, "empty document")
+    if (tags := content.count(b"<")) > MAX_TAGS:
+        raise FeedError(source, f"feed too large to read ({tags:,} tags; at most {MAX_TAGS:,})")
     doc = tree.read(content)
     if doc is not None and doc.items:
         module = next((m for m in TREE_FORMATS if m.detect(doc)), None)
@@ -94,9 +105,8 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
 
 
 def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
-    """feedparser's reading of the document; its lenient (ill-formed) path only within bounds."""
-    if not well_formed:
-        _check_lenient_bounds(content, source)
+    """feedparser's reading of the document, within :func:`_check_bounds`."""
+    _check_bounds(content, source, well_formed=well_formed)
     import feedparser
 
     # A BytesIO, never bytes: feedparser would try to open short bytes as a file name.
@@ -130,7 +140,10 @@ def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> 
                 unknown.append(number)
         read.append(paper)
     if unknown:
-        entries = list(_feedparser(content, source, well_formed=True).get("entries") or [])
+        try:
+            entries = list(_feedparser(content, source, well_formed=True).get("entries") or [])
+        except FeedError:  # too large for feedparser: the items in the format are kept
+            entries = []
         if len(entries) == len(read):  # feedparser counts the items as the tree does
             for number in unknown:
                 paper = _generic(entries[number], ctx, _identifiers(doc.items[number]), number + 1, warnings)
