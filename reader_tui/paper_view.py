@@ -151,6 +151,21 @@ class PaperView:
             ids = [pid for pid in ids if state(pid).starred]
         return self.for_you.order(self.library.of(ids), state)
 
+    def unread_counts(self, queries: Sequence[str]) -> tuple[list[int], int]:
+        """Unread papers of the library matching each query (0 for one that no longer parses), and
+        unread papers in all: over the store's rows, so no paper is decoded (the views switcher)."""
+        state = self.store.state
+        unread = [row for row in self._rows if not state(row.paper_id).read]
+        context = MatchContext(now=self.clock(), state_of=state, new_ids=self.new_ids)
+        index = SearchIndex(self.store.summary_hits)  # its own: the filter's keeps its memo of the list
+        counts = []
+        for text in queries:
+            try:
+                counts.append(len(index.filter_rows(parse_query(text), unread, context)))
+            except QueryError:
+                counts.append(0)
+        return counts, len(unread)
+
     def status(self) -> str:
         """What the filter bar says after the count: the view and the order."""
         starred = 0

@@ -514,6 +514,8 @@ def _reason_line(contributions: list[tuple[float, str]], names: dict[str, str]) 
     category does not hide the words that carry the rest."""
     totals: dict[str, float] = {}
     for value, term in contributions:
+        if term.startswith(_PRIMARY):
+            term = _CATEGORY + term[len(_PRIMARY) :]
         kind = term[:3] if term.startswith("\x00") else "w"
         if " " not in term or kind != "w":
             totals[kind] = totals.get(kind, 0.0) + value
@@ -521,6 +523,8 @@ def _reason_line(contributions: list[tuple[float, str]], names: dict[str, str]) 
     authors: list[str] = []
     categories: list[str] = []
     for value, term in contributions:
+        if term.startswith(_PRIMARY):  # the primary category's second term: named as a category
+            term = _CATEGORY + term[len(_PRIMARY) :]
         kind = term[:3] if term.startswith("\x00") else "w"
         if value < totals.get(kind, 0.0) * REASON_SHARE:
             continue
@@ -528,8 +532,9 @@ def _reason_line(contributions: list[tuple[float, str]], names: dict[str, str]) 
             if len(authors) < 2:
                 authors.append(names.get(term, term[len(_AUTHOR) :]))
         elif term.startswith(_CATEGORY):
-            if len(categories) < 2:
-                categories.append(names.get(term, term[len(_CATEGORY) :]))
+            name = names.get(term, term[len(_CATEGORY) :])
+            if len(categories) < 2 and name not in categories:
+                categories.append(name)
         elif len(words) < REASON_WORDS:
             # A pair replaces its own word shown before; otherwise a term repeating a shown word
             # ("language model" after "natural language") says nothing new.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import APP_SIZE, Harness
 from textual.widgets import Input, Static, TextArea
 
@@ -206,3 +207,96 @@ async def test_titles_get_most_of_the_row_at_80_120_and_160_columns(harness: Har
             await pilot.press("z")
             await harness.wait_until(pilot, lambda shown=app: shown.detail.display)
             app.store.flush()  # as quitting does: the next width's app reads the choice from disk
+
+
+async def test_views_zero_shows_every_paper_escape_keeps_the_filter_and_the_palette_lists_views(
+    harness: Harness,
+) -> None:
+    store = library(harness)
+    add_view(store, "robots", "cat:cs.RO")
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        everything = len(app.paper_list.papers)
+        await pilot.press("v")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, ViewsScreen))
+        assert f"All papers  ({everything:,} unread)" in harness.screen_text(app)
+        assert f"robots  ({len(ROBOTS)} unread)" in harness.screen_text(app)
+        await pilot.press("1")
+        await harness.settle(pilot)
+        assert sorted(listed(app)) == sorted(ROBOTS) and app.focused is app.paper_list
+        await pilot.press("v")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, ViewsScreen))
+        await pilot.press("escape")
+        await harness.wait_until(pilot, lambda: not isinstance(app.screen, ViewsScreen))
+        assert app.filter_bar.text == "cat:cs.RO"
+        await pilot.press("v", "0")  # in one go: the 0 reaches the switcher the v opened
+        await harness.settle(pilot)
+        assert app.filter_bar.text == "" and len(app.paper_list.papers) == everything
+        # The palette offers each view by name.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"View: robots")
+        await harness.wait_until(pilot, lambda: "View: robots" in harness.screen_text(app))
+        await pilot.press("enter")
+        await harness.settle(pilot)
+        assert app.filter_bar.text == "cat:cs.RO"
+
+
+async def test_the_editor_key_without_a_terminal_says_so_and_keeps_the_note_open(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDITOR", "true")
+    store = library(harness)
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        paper = app.current
+        assert paper is not None
+        await pilot.press("e")
+        await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        await pilot.press(*"kept", "ctrl+e")
+        await harness.wait_until(pilot, lambda: any("editor" in n for n in harness.notifications(app)))
+        assert isinstance(app.screen, NoteScreen)  # headless: no terminal to hand over, nothing lost
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.state(paper.id).note == "kept"
+
+
+def test_edit_in_editor_runs_the_editor_on_the_text_and_reads_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    from reader_tui.ui.annotate import edit_in_editor
+
+    script = tmp_path / "editor.sh"
+    script.write_text('#!/bin/sh\nprintf "%s\\nadded by the editor\\n" "$(cat "$1")" > "$1"\n')
+    script.chmod(0o755)
+    told: list[str] = []
+
+    class Suspendable:
+        @contextmanager
+        def suspend(self):  # type: ignore[no-untyped-def]
+            yield
+
+        def notify(self, message: str, **_: object) -> None:
+            told.append(message)
+
+    monkeypatch.setenv("VISUAL", str(script))
+    assert edit_in_editor(Suspendable(), "my note") == "my note\nadded by the editor\n"  # type: ignore[arg-type]
+    monkeypatch.setenv("VISUAL", "false")
+    assert edit_in_editor(Suspendable(), "my note") is None  # type: ignore[arg-type]
+    assert told and "status 1" in told[0]
+
+
+async def test_for_you_comes_back_next_start_with_the_reason_of_the_first_paper(harness: Harness) -> None:
+    store = library(harness, ROBOTS[:4])
+    store.set_setting("ui.sort", "relevance")
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
+        await harness.settle(pilot)
+        assert "for you" in status(app)
+        assert app.paper_list.cursor == 0 and CATEGORY[listed(app)[0]] == "cs.RO"
+        assert "Why" in header(app) and "cs.RO" in header(app)  # the paper shown before ranking too

@@ -145,3 +145,13 @@ def test_notes_are_read_when_a_query_needs_them_not_on_every_load(
     assert reads == [1]  # read once, then kept current by the edits
     view.load()
     assert reads == [1]
+
+
+def test_unread_counts_per_query_come_from_the_rows_without_decoding(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = loaded(store)
+    store.set_read("p3", True)
+    monkeypatch.setattr(store, "get", lambda paper_id: pytest.fail("decoded " + paper_id))
+    counts, total = view.unread_counts(["agent", "graph OR diffusion", "title:(", ""])
+    assert counts == [1, 2, 0, 3] and total == 3

@@ -297,3 +297,11 @@ def test_the_app_indexes_the_store_without_decoding_a_paper(tmp_path: Path) -> N
         assert {pid for pid, _ in ranked[:2]} == {"llm3", "llm4"}
         assert "llm1" not in dict(ranked)  # the starred papers are the profile, not results
         assert {s.paper.id for s in relevance.similar("bio1", top=2)} == {"bio2", "bio3"}
+
+
+def test_reasons_name_the_primary_category_once_and_never_as_a_word() -> None:
+    index = RankIndex(LIBRARY)
+    for starred, target, paper_ in ((["llm1", "llm2"], "llm3", LIBRARY[2]), (["bio1"], "bio2", LIBRARY[5])):
+        reason = index.reasons(index.profile(starred), target, paper_)
+        assert "\x00" not in reason and "p:" not in reason
+        assert reason.count("cs.CL") + reason.count("q-bio.BM") == 1, reason

@@ -73,15 +73,16 @@ class NoteScreen(ModalScreen[str | None]):
     """A paper's note, Markdown in a text area: ``ctrl+s`` saves, ``escape`` cancels, ``ctrl+e`` hands
     the text to ``$EDITOR`` (the app suspends itself meanwhile) and saves what the editor wrote.
 
-    ``escape`` is a priority binding: a text area that indents with tab takes escape for itself (it
-    moves focus to the next widget, and the area is the only one), so without priority the note could
-    never be closed with escape and a key-mashing user (the monkey test) was stuck in it for good.
+    ``escape`` and ``ctrl+e`` are priority bindings: a text area that indents with tab takes escape
+    for itself (it moves focus to the next widget, and the area is the only one), so without priority
+    the note could never be closed with escape and a key-mashing user (the monkey test) was stuck in
+    it for good; and the text area binds ``ctrl+e`` to "end of line", so ``$EDITOR`` never opened.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="note.save"),
         Binding("escape", "cancel", "Cancel", id="note.cancel", priority=True),
-        Binding("ctrl+e", "external", "$EDITOR", id="note.editor"),
+        Binding("ctrl+e", "external", "$EDITOR", id="note.editor", priority=True),
     ]
 
     def __init__(self, title: str, note: str) -> None:

@@ -157,6 +157,7 @@ class ReaderApp(InOrderKeys):
         self.paper_list.set_badges(self.papers_view.for_you.badges())
         self.paper_list.set_papers(papers, keep_id=keep_id or (current.id if current else None))
         self.filter_bar.show_count(len(papers), len(self.papers_view.library), self.papers_view.status())
+        self._follow_cursor()
 
     def _filter_changed(self, text: str) -> None:
         """Filter on every keystroke in the bar.
@@ -272,20 +273,19 @@ class ReaderApp(InOrderKeys):
     def action_views(self) -> None:
         """Pick a saved view (a number or enter); its query goes into the filter bar."""
         from reader_tui.ui.views_screen import ViewsScreen
-        from reader_tui.views import unread_counts, views
+        from reader_tui.views import views
 
-        counts = unread_counts(
-            self.store, self.papers_view.library, self.papers_view.index, self.papers_view.new_ids
-        )
-        total = sum(1 for pid in self.papers_view.library.ids if not self.store.state(pid).read)
+        saved = views(self.store)
+        counts, total = self.papers_view.unread_counts([view.query for view in saved])
+        unread = {view.name: count for view, count in zip(saved, counts, strict=True)}
+        self.push_screen(ViewsScreen(saved, unread, total), self._show_view)
 
-        def show(query: str | None) -> None:
-            if query is not None:
-                self.papers_view.for_you.like = None
-                self.filter_bar.set_text(query)
-                self.paper_list.focus()
-
-        self.push_screen(ViewsScreen(views(self.store), counts, total), show)
+    def _show_view(self, query: str | None) -> None:
+        """A view was picked: its query goes into the filter bar (None: cancelled)."""
+        if query is not None:
+            self.papers_view.for_you.like = None
+            self.filter_bar.set_text(query)
+            self.screen.set_focus(self.paper_list)
 
     def action_save_view(self) -> None:
         """Name the current filter as a view."""
@@ -345,9 +345,10 @@ class ReaderApp(InOrderKeys):
         frame or two (~30 ms) behind the list; the watcher runs in the same call as the move.
         """
         paper = self.paper_list.current
-        if paper is self.detail.paper and paper is not None:
-            return
-        self.detail.reason = self.papers_view.for_you.reason(paper) if paper else ""
+        reason = self.papers_view.for_you.reason(paper) if paper else ""
+        if paper is self.detail.paper and paper is not None and reason == self.detail.reason:
+            return  # the same paper, ranked for the same reason (a ranking that arrives changes it)
+        self.detail.reason = reason
         self.detail.show(paper, self.store.state(paper.id) if paper else PaperState())
         if paper is not None:
             self.papers_view.select(paper.id)
@@ -375,6 +376,7 @@ class ReaderApp(InOrderKeys):
                 )
                 self.paper_list.set_badges(for_you.badges())
                 self.paper_list.set_papers(papers, keep_id=paper.id)
+                self._follow_cursor()  # the profile changed: so may the reason shown
 
     def action_mark_read_next(self) -> None:
         if (paper := self.current) is not None:
@@ -487,6 +489,10 @@ class ReaderApp(InOrderKeys):
             yield SystemCommand(
                 action.palette_title, action.palette_help, partial(self.run_action, action.action)
             )
+        from reader_tui.views import views
+
+        for view in views(self.store):  # each saved view, by name
+            yield SystemCommand(f"View: {view.name}", view.query, partial(self._show_view, view.query))
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
