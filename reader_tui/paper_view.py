@@ -155,7 +155,7 @@ class PaperView:
         """Unread papers of the library matching each query (0 for one that no longer parses), and
         unread papers in all: over the store's rows, so no paper is decoded (the views switcher)."""
         state = self.store.state
-        unread = [row for row in self._rows if not state(row.paper_id).read]
+        unread = [row for row in self._search_rows() if not state(row.paper_id).read]
         context = MatchContext(now=self.clock(), state_of=state, new_ids=self.new_ids)
         index = SearchIndex(self.store.summary_hits)  # its own: the filter's keeps its memo of the list
         counts = []

@@ -295,7 +295,10 @@ class Profile:
             for paper_id in self.starred:
                 counts.update(self._index.pairs_of(paper_id))
             total = max(1, len(self.starred))
-            self._pairs = {pair: n / total for pair, n in counts.most_common(PROFILE_PAIRS)}
+            # Ties broken by the pair itself: the same profile ranks the same in every process
+            # (set and string-hash order differ between runs).
+            best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:PROFILE_PAIRS]
+            self._pairs = {pair: n / total for pair, n in best}
         return self._pairs
 
 

@@ -43,6 +43,21 @@ def test_triage_marks(snap_compare: SnapCompare, harness: Harness) -> None:
     assert snap_compare(harness.app(), terminal_size=APP_SIZE, run_before=triage)
 
 
+def test_for_you_ranked_list(snap_compare: SnapCompare, harness: Harness) -> None:
+    """Two papers starred, then ``f``: the rest ranked like them, each score in the date column, the
+    starred ones last, and the second paper's reason (``Why``) in the detail pane."""
+
+    async def rank(pilot: Pilot[None]) -> None:
+        await harness.settle(pilot)
+        await pilot.press("s", "j", "j", "s", "f")
+        app = pilot.app
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)  # type: ignore[attr-defined]
+        await pilot.press("j")
+        await harness.prepare_for_snapshot(pilot)
+
+    assert snap_compare(harness.app(), terminal_size=APP_SIZE, run_before=rank)
+
+
 def test_help_screen(snap_compare: SnapCompare, harness: Harness) -> None:
     """``?``: every key with what it does, over the main screen."""
 

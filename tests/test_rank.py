@@ -13,6 +13,7 @@ from reader_tui.model import Paper
 from reader_tui.rank import RankIndex, tokens
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+LEGACY_FEED = FIXTURES / "arxiv-rss-legacy-rdf-cs-2021-11-02.xml"
 
 
 def paper(
@@ -305,3 +306,30 @@ def test_reasons_name_the_primary_category_once_and_never_as_a_word() -> None:
         reason = index.reasons(index.profile(starred), target, paper_)
         assert "\x00" not in reason and "p:" not in reason
         assert reason.count("cs.CL") + reason.count("q-bio.BM") == 1, reason
+
+
+def test_the_same_profile_ranks_the_same_in_every_process() -> None:
+    """String hashes differ between processes: the ranking (ties and phrase bonus included) must not."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from reader_tui.feeds import parse_feed\n"
+        "from reader_tui.rank import RankIndex\n"
+        f"papers = parse_feed(open({str(LEGACY_FEED)!r}, 'rb').read(), 'legacy').papers\n"
+        "index = RankIndex(papers)\n"
+        "starred = [p.id for p in papers if p.primary_category == 'cs.CL'][:5]\n"
+        "print([(r.paper_id, round(r.score, 9)) for r in index.rank(index.profile(starred), top=40)])\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(outputs) == 1
