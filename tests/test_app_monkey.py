@@ -18,7 +18,7 @@ from conftest import Harness, burst
 from textual.widgets import Static
 
 KEYS = [
-    *"jkgGmsuSAyco/aRF?npx",
+    *"jkgGmsuSAyco/aRF?npxfLtevz0123",  # f L t e v z and views' numbers: dialogs of their own
     *["space", "tab", "shift+tab", "escape", "enter", "pagedown", "pageup", "ctrl+u", "backspace"],
     *["ctrl+p", "down", "up", "home", "end"],
 ]
