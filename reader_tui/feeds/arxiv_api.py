@@ -30,13 +30,13 @@ if TYPE_CHECKING:
 FORMAT = "arxiv-api"
 
 
-def detect(doc: tree.Document) -> bool:
+def detect(doc: tree.Document, entry: tree.Fields) -> bool:
     if doc.kind != "atom":
         return False
     feed_id = tree.line(doc.channel, "id")
     if host_of(feed_id).endswith("arxiv.org") and "/api/" in feed_id:
         return True
-    return any(arxiv_from_url(tree.line(entry, "id")) for entry in doc.items)
+    return arxiv_from_url(tree.line(entry, "id")) is not None
 
 
 def alternate_link(found: tree.Fields) -> str:

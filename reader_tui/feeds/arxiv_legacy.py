@@ -39,8 +39,8 @@ _ANCHOR_TEXT = re.compile(r"<a\b[^<>]{0,4000}>([^<]{0,1000})</a>", re.I)
 _STATUS = {"": "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
 
 
-def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rdf" and any(_SUFFIX.search(tree.line(item, "title")) for item in doc.items)
+def detect(doc: tree.Document, item: tree.Fields) -> bool:
+    return doc.kind == "rdf" and _SUFFIX.search(tree.line(item, "title")) is not None
 
 
 def split_title(title: str) -> tuple[str, tuple[str, int | None] | None, str | None, str]:

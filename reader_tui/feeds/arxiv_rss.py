@@ -29,12 +29,10 @@ FORMAT = "arxiv-rss"
 _PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE)
 
 
-def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rss" and any(_is_arxiv_item(item) for item in doc.items)
-
-
-def _is_arxiv_item(found: tree.Fields) -> bool:
-    return "arxiv:announce_type" in found or tree.line(found, "guid").startswith("oai:arXiv.org:")
+def detect(doc: tree.Document, item: tree.Fields) -> bool:
+    return doc.kind == "rss" and (
+        "arxiv:announce_type" in item or tree.line(item, "guid").startswith("oai:arXiv.org:")
+    )
 
 
 def read_item(found: tree.Fields, ctx: FeedContext) -> Paper | None:

@@ -63,8 +63,8 @@ _LABELS = {
 _NONE_VALUES = {"", "n/a", "na", "none", "-", "无", "未知", "unknown"}
 
 
-def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rss" and any(is_digest_item(tree.body(item, "description")) for item in doc.items)
+def detect(doc: tree.Document, item: tree.Fields) -> bool:
+    return doc.kind == "rss" and is_digest_item(tree.body(item, "description"))
 
 
 def is_digest_item(description: str) -> bool:

@@ -32,8 +32,8 @@ _FIELD = re.compile(
 _HF_PAPER = re.compile(r"huggingface\.co/papers/(?P<id>[^/?#\s]+)")
 
 
-def detect(doc: tree.Document) -> bool:
-    return doc.kind == "rss" and any(is_hf_item(tree.body(item, "description")) for item in doc.items)
+def detect(doc: tree.Document, item: tree.Fields) -> bool:
+    return doc.kind == "rss" and is_hf_item(tree.body(item, "description"))
 
 
 def is_hf_item(description: str) -> bool:

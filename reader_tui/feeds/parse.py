@@ -14,6 +14,7 @@ raw (it is converted to Markdown, and :func:`~reader_tui.feeds.common.clean_html
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,12 +93,17 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
     if (tags := content.count(b"<")) > MAX_TAGS:
         raise FeedError(source, f"feed too large to read ({tags:,} tags; at most {MAX_TAGS:,})")
     doc = tree.read(content)
-    if doc is not None and doc.items:
-        module = next((m for m in TREE_FORMATS if m.detect(doc)), None)
-        if module is not None:
-            return _read_tree(doc, module, content, source)
-    # What feedparser cannot give is taken from the tree now, and the tree let go before feedparser runs.
-    identifiers = [_identifiers(item) for item in doc.items] if doc is not None else None
+    identifiers: list[list[str]] | None = None
+    if doc is not None:
+        try:
+            read = _read_tree(doc, content, source)
+        except tree.Broken:  # ill-formed after all: feedparser reads what it can
+            doc = None
+        else:
+            if isinstance(read, ParseResult):
+                return read
+            # No known format: what feedparser cannot give is taken from the items now; the tree goes.
+            identifiers = [_identifiers(item) for item in read]
     well_formed = doc is not None
     del doc
     parsed = _feedparser(content, source, well_formed=well_formed)
@@ -114,8 +120,22 @@ def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
     return feedparser.parse(io.BytesIO(tamed), sanitize_html=False, resolve_relative_uris=False)
 
 
-def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> ParseResult:
-    """Each item read by ``module``; those it does not recognise by feedparser and :mod:`generic`."""
+def _read_tree(doc: tree.Document, content: bytes, source: str) -> ParseResult | list[tree.Fields]:
+    """The feed's papers when its items are in a format of :data:`TREE_FORMATS`, else the items.
+
+    Items are read as they are parsed, from the first one a format recognises (the ones before it
+    wait for it); each by that format's module, and those it does not recognise by feedparser and
+    :mod:`generic`.
+    """
+    waiting: list[tree.Fields] = []
+    module: Any = None
+    for item in doc.items:
+        waiting.append(item)
+        module = next((m for m in TREE_FORMATS if m.detect(doc, item)), None)
+        if module is not None:
+            break
+    if module is None:
+        return waiting
     found = doc.channel
     title = tree.title(found, doc.kind) or None
     link = arxiv_api.alternate_link(found) if doc.kind == "atom" else tree.line(found, "link")
@@ -128,8 +148,8 @@ def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> 
     )
     warnings: list[str] = []
     read: list[Paper | None] = []
-    unknown: list[int] = []  # items the format does not recognise
-    for number, item in enumerate(doc.items):
+    unknown: dict[int, tree.Fields] = {}  # items the format does not recognise
+    for number, item in enumerate(itertools.chain(waiting, doc.items)):
         try:
             paper = module.read_item(item, ctx)
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -137,7 +157,7 @@ def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> 
             paper = None
         else:
             if paper is None:
-                unknown.append(number)
+                unknown[number] = item
         read.append(paper)
     if unknown:
         try:
@@ -145,9 +165,8 @@ def _read_tree(doc: tree.Document, module: Any, content: bytes, source: str) -> 
         except FeedError:  # too large for feedparser: the items in the format are kept
             entries = []
         if len(entries) == len(read):  # feedparser counts the items as the tree does
-            for number in unknown:
-                paper = _generic(entries[number], ctx, _identifiers(doc.items[number]), number + 1, warnings)
-                read[number] = paper
+            for number, item in unknown.items():
+                read[number] = _generic(entries[number], ctx, _identifiers(item), number + 1, warnings)
         else:
             warnings.append(f"{len(unknown)} items not read: not in the feed's format")
     papers = _dedupe(paper for paper in read if paper is not None)

@@ -9,18 +9,19 @@ expand entities: billion laughs, external entities), a declared encoding other t
 XML error gives None, and the caller hands the bytes to feedparser, whose lenient path defuses
 entities first. Without a DTD, expat knows only the five predefined entities and refers nothing.
 
-A :class:`Document` is the channel (or Atom feed) and its items as elements; the format modules
-read what they need from them with :func:`fields` and the ``text`` helpers below, each value cut to
-a bounded length before anything else reads it.
+A :class:`Document` is the channel (or Atom feed) and its items, each item's children by name
+(:func:`fields`) as soon as its end tag is parsed; the format modules read what they need with the
+helpers below, each value cut to a bounded length before anything else reads it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from reader_tui.feeds.common import BODY_MAX, LINK_MAX, TITLE_MAX, parse_loose_date, strip_tags
 from reader_tui.safety import clean_line
@@ -55,14 +56,23 @@ Fields = dict[str, list["Element"]]
 """An element's children by name: ``title``, ``dc:creator``, ``arxiv:doi``... (see :func:`fields`)."""
 
 
+class Broken(Exception):
+    """The XML proved ill-formed after items were read from it: the document is feedparser's to read."""
+
+
 @dataclass(slots=True)
 class Document:
     """A feed read as a tree: ``rss`` (2.0), ``rdf`` (RSS 1.0) or ``atom``; the channel (or Atom feed)
-    and each item as their children by name, found once for format detection and reading alike."""
+    and each item as their children by name (:data:`Fields`).
+
+    Items come as they are parsed and each is cleared once the next is asked for, so a 21 MB digest
+    is never held whole as a tree (that cost ~45 MB more than the papers made of it). Iterating
+    ``items`` raises :class:`Broken` where the XML turns out ill-formed.
+    """
 
     kind: str
     channel: Fields
-    items: list[Fields]
+    items: Iterator[Fields]
 
 
 def eligible(content: bytes) -> bool:
@@ -79,33 +89,77 @@ def eligible(content: bytes) -> bool:
     return declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
 
 
+_KINDS = {"rss": "rss", f"{{{RDF}}}RDF": "rdf", f"{{{ATOM}}}feed": "atom"}
+_CHANNEL = {"rss": ("channel", 2), "rdf": (f"{{{RSS1}}}channel", 2), "atom": (f"{{{ATOM}}}feed", 1)}
+_ITEM = {"rss": ("item", 3), "rdf": (f"{{{RSS1}}}item", 2), "atom": (f"{{{ATOM}}}entry", 2)}
+"""Each kind's channel and item element, with the depth (the root is 1) where they count."""
+_CHUNK = 1 << 16
+
+
 def read(content: bytes) -> Document | None:
-    """The document as a tree, or None when it is not plain, well-formed RSS or Atom (feedparser's job)."""
+    """The document as a tree, read up to its first item; None when it is not plain RSS or Atom, or its
+    XML is ill-formed before that (feedparser's job either way)."""
     if not eligible(content):
         return None
-    from xml.etree.ElementTree import XMLParser
-
-    parser = XMLParser()
+    events = _events(content)
     try:
-        parser.feed(content)
-        root = parser.close()
-    except Exception:  # an XML error (ParseError) or an encoding expat refuses
+        _event, root = next(events)
+        kind = _KINDS.get(root.tag)
+        if kind is None:
+            return None
+        channel_tag, channel_depth = _CHANNEL[kind]
+        item_tag, item_depth = _ITEM[kind]
+        channel = root if kind == "atom" else None
+        depth = 1
+        for event, element in events:
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            if depth == channel_depth and element.tag == channel_tag:
+                channel = element
+            elif depth == item_depth and element.tag == item_tag:
+                break
+        else:
+            return Document(kind, fields(channel) if channel is not None else {}, iter(()))
+    except (StopIteration, Broken):
         return None
-    if root.tag == "rss":
-        channel = root.find("channel")
-        if channel is None:
-            return None
-        return Document("rss", fields(channel), [fields(item) for item in channel.iterfind("item")])
-    if root.tag == f"{{{RDF}}}RDF":
-        channel = root.find(f"{{{RSS1}}}channel")
-        if channel is None:
-            return None
-        items = root.iterfind(f"{{{RSS1}}}item")
-        return Document("rdf", fields(channel), [fields(item) for item in items])
-    if root.tag == f"{{{ATOM}}}feed":
-        entries = root.iterfind(f"{{{ATOM}}}entry")
-        return Document("atom", fields(root), [fields(entry) for entry in entries])
-    return None
+    if channel is None:
+        return None
+    return Document(kind, fields(channel), _items(events, element, depth, item_tag, item_depth))
+
+
+def _events(content: bytes) -> Iterator[tuple[str, Element]]:
+    """expat's start and end events, fed 64 KB at a time; :class:`Broken` on an XML error."""
+    from xml.etree.ElementTree import XMLPullParser
+
+    parser: XMLPullParser[Any] = XMLPullParser(events=("start", "end"))
+    try:
+        for offset in range(0, len(content), _CHUNK):
+            parser.feed(content[offset : offset + _CHUNK])
+            yield from cast("Iterator[tuple[str, Element]]", parser.read_events())
+        parser.close()
+        yield from cast("Iterator[tuple[str, Element]]", parser.read_events())
+    except Exception as exc:  # ParseError, or an encoding expat refuses
+        raise Broken(str(exc)) from None
+
+
+def _items(
+    events: Iterator[tuple[str, Element]], first: Element, depth: int, tag: str, item_depth: int
+) -> Iterator[Fields]:
+    """Each item's fields as its end tag is parsed, ``first`` (already started) included."""
+    current: Element | None = first
+    for event, element in events:
+        if event == "start":
+            depth += 1
+            if depth == item_depth and element.tag == tag:
+                current = element
+            continue
+        depth -= 1
+        if element is current:
+            yield fields(element)
+            element.clear()  # its children live on only where the reader kept their fields
+            current = None
 
 
 def name_of(tag: str) -> str | None:
