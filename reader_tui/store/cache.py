@@ -138,6 +138,15 @@ class PaperCache:
         with self._read_lock:
             return self._reader.execute(sql, args).fetchall()
 
+    def _read_apart(self, sql: str) -> list[Any]:
+        """A long read on a connection of its own, so that the rows being drawn meanwhile (``get``) never
+        wait for it."""
+        db = self._connect()
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+
     def _max_version(self) -> int:
         return int(self._read("SELECT coalesce(max(version), 0) FROM paper")[0][0])
 
@@ -176,7 +185,7 @@ class PaperCache:
 
     def summary_texts(self) -> list[tuple[str, str]]:
         """Every paper's id and summary's normalised text, in one read (what ranking needs)."""
-        return self._read("SELECT id, text FROM summary_text")
+        return self._read_apart("SELECT id, text FROM summary_text")
 
     def __len__(self) -> int:
         return int(self._read("SELECT count(*) FROM paper")[0][0])
@@ -203,8 +212,7 @@ class PaperCache:
 
     def rows(self) -> list[PaperFields]:
         """Every paper's search fields, newest first (see ``_NEWEST_FIRST``)."""
-        with self._read_lock:
-            found = self._reader.execute(_NEWEST_FIRST).fetchall()
+        found = self._read_apart(_NEWEST_FIRST)
         rows: list[PaperFields] = []
         for start in range(0, len(found), _BATCH):  # one json.loads a batch: ~40% less than one a row
             batch = found[start : start + _BATCH]

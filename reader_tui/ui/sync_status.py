@@ -58,6 +58,8 @@ class SyncStatus(Static):
 
     def configure(self, config: dict[str, object]) -> None:
         """Read ``[sync]`` from config.toml (a bad one is one error line) and start the first sync."""
+        if config.get("sync") is None:
+            return  # no sync: nor its HTTP client (~80 ms of start-up) to import
         from reader_tui.sync.settings import SyncConfigError, sync_settings
 
         try:
