@@ -28,16 +28,15 @@ CREATE TABLE IF NOT EXISTS paper (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     version INTEGER NOT NULL,
-    fields TEXT NOT NULL
+    fields TEXT NOT NULL,
+    published REAL,
+    search TEXT
 );
 CREATE INDEX IF NOT EXISTS paper_version ON paper (version);
 CREATE TABLE IF NOT EXISTS summary (seq INTEGER PRIMARY KEY, html TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS summary_text (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, text TEXT NOT NULL);
 """
-_SEARCH_COLUMNS = """
-ALTER TABLE paper ADD COLUMN published REAL;
-ALTER TABLE paper ADD COLUMN search TEXT;
-"""
+_SEARCH_COLUMNS = ("published REAL", "search TEXT")
 """Added to a cache of an earlier build (its rows get them filled on open, :meth:`PaperCache._fill`)."""
 _ORDER_INDEX = "CREATE INDEX IF NOT EXISTS paper_published ON paper (published DESC)"
 _UPSERT = """
@@ -118,8 +117,10 @@ class PaperCache:
                 if "?" not in uri:
                     db.executescript(_SCHEMA)
                     columns = {row[1] for row in db.execute("PRAGMA table_info(paper)")}
-                    if "search" not in columns:
-                        db.executescript(_SEARCH_COLUMNS)
+                    for column in _SEARCH_COLUMNS:
+                        if column.split()[0] not in columns:
+                            with contextlib.suppress(sqlite3.OperationalError):  # added meanwhile
+                                db.execute(f"ALTER TABLE paper ADD COLUMN {column}")
                     db.execute(_ORDER_INDEX)
                 db.execute("SELECT count(*) FROM paper").fetchone()
                 return db
