@@ -320,7 +320,7 @@ class RankIndex:
         words = _WordNumbers(numbering)
         word_number = words.__getitem__
         memo = _Terms()
-        flat = array("i")
+        flat: list[int] = []  # a list while it grows (extending an array from a set is slower)
         ends = array("i")
         self._position: dict[str, int] = {}
         self._texts: list[str] = []
@@ -354,13 +354,14 @@ class RankIndex:
             flat.extend(map(numbering.__getitem__, names))
             ends.append(len(flat))
         del words
-        self._flat, self._ends = flat, ends
+        self._flat, self._ends = array("i", flat), ends
         self.vocabulary: list[str] = list(numbering)
         del numbering
         total = len(self._position)
         df = [0] * len(self.vocabulary)
-        for number, count in Counter(flat).items():
+        for number, count in Counter(flat).items():  # the list counts faster than the array
             df[number] = count
+        del flat
         self.idf: list[float] = [
             (math.log(1.0 + (total - n + 0.5) / (n + 0.5)) if 1 < n < total else 0.0) for n in df
         ]
