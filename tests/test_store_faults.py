@@ -148,3 +148,28 @@ def test_list_never_waits_for_a_writer_holding_the_lock(
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.skipif(not can_mount(), reason="needs root on Linux to mount a tmpfs")
+def test_a_full_disk_fails_a_refreshed_feed_in_one_line_and_the_next_refresh_reads_it_in_full(
+    tmp_path: Path,
+) -> None:
+    from reader_tui.library import ingest
+
+    feed = REPO / "tests" / "fixtures" / "feeds" / "arxiv-rss-stat-2024-03-26.xml"
+    with tmpfs(tmp_path / "disk", "2m") as disk:
+        data_dir = disk / "data"
+        library(data_dir)
+        filler = disk / "filler"
+        with Store(data_dir) as store:
+            with contextlib.suppress(OSError), open(filler, "wb") as handle:
+                while True:
+                    handle.write(b"\0" * 4096)
+            (report,) = ingest(store, [str(feed)])
+            assert report.error is not None and "\n" not in report.error
+            assert f"could not save to {data_dir}" in report.error, report.error
+            assert report.new == 0 and len(store) == 5 and store.state("p0").starred
+            filler.unlink()
+            (again,) = ingest(store, [str(feed)])  # not "unchanged": nothing of the failed read was kept
+            assert again.error is None and again.new > 0 and len(store) == 5 + again.new
+        assert leftovers(data_dir) == []
