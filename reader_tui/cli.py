@@ -309,6 +309,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from reader_tui.describe import authors_line, elsewhere_line, venue_line
     from reader_tui.render import summary_markdown
 
     with _open_store() as store:
@@ -318,7 +319,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             clean_line(paper.title),
             f"id: {clean_line(paper.id)}"
             + (f"  (arXiv {paper.arxiv_id}v{paper.version})" if paper.version else ""),
-            f"authors: {clean_line(', '.join(paper.authors))}",
+            f"authors: {clean_line(authors_line(paper.authors))}",
         ]
         for label, values in (
             ("affiliations", paper.affiliations),
@@ -329,11 +330,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 lines.append(f"{label}: {clean_line(', '.join(values))}")
         if paper.published:
             lines.append(f"published: {paper.published.isoformat()}")
+        if venue := venue_line(paper) or clean_line(paper.journal_ref):
+            lines.append(f"journal: {venue}")
         for name, url in paper.links.to_dict().items():
             if url:
                 lines.append(f"{name}: {clean_line(url)}")
         if paper.feeds:
             lines.append(f"feeds: {clean_line(', '.join(paper.feeds))}")
+        if elsewhere := elsewhere_line(paper):
+            lines.append(f"elsewhere: {elsewhere}")
         lines.append(f"state: {'read' if state.read else 'unread'}{', starred' if state.starred else ''}")
         if state.tags:
             lines.append(f"tags: {clean_line(', '.join(state.tags))}")

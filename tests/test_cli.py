@@ -293,3 +293,16 @@ def test_a_reader_that_closes_the_pipe_gets_no_traceback(tmp_path: Path) -> None
         code = process.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipe" not in err
     assert code == 0
+
+
+def test_show_prints_a_journal_papers_venue_and_a_short_author_list(run: Run) -> None:
+    """`show` says what the detail pane says of a journal paper: its journal line and not 983 names."""
+    flora = FEEDS / "scholarly" / "wiley-taxon-atypon-rss2-2021-12.xml"
+    assert run("list", str(flora))[0] == 0
+    code, out, err = run("show", "doi:10.1002/tax.12640")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert any(line.startswith("journal: TAXON") for line in lines), lines[:12]
+    assert "doi: 10.1002/tax.12640" in lines
+    authors = next(line for line in lines if line.startswith("authors: "))
+    assert authors.startswith("authors: The Brazil Flora Group, ") and authors.endswith("…and 970 more")

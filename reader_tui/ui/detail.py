@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import ClassVar
 from urllib.parse import unquote
 
@@ -22,6 +21,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Markdown, Static
 
+from reader_tui.describe import authors_line, elsewhere_line, feed_name, venue_line
 from reader_tui.model import Paper, PaperState
 from reader_tui.render import summary_markdown
 from reader_tui.safety import clean_line
@@ -52,52 +52,6 @@ def _field(label: str, value: str, style: str = "", width: int = 0) -> Content:
     for number, line in enumerate(lines):
         parts.extend([indent, line, "\n"] if number else [line, "\n"])
     return Content.assemble(*parts)
-
-
-AUTHORS_SHOWN = 12
-"""Names shown before "…and N more": a 700-author paper's list would push its abstract off the screen."""
-
-
-def authors_line(authors: list[str]) -> str:
-    """``"A, B, C"``, or the first :data:`AUTHORS_SHOWN` and ``…and 695 more``."""
-    if len(authors) <= AUTHORS_SHOWN + 1:
-        return ", ".join(authors)
-    return f"{', '.join(authors[:AUTHORS_SHOWN])} …and {len(authors) - AUTHORS_SHOWN} more"
-
-
-def venue_line(paper: Paper) -> str:
-    """``Journal · volume(issue) · pages`` as far as the feed said; "" for a paper with no journal."""
-    venue = paper.venue
-    if not venue.journal:
-        return ""
-    volume = clean_line(venue.volume)
-    if venue.issue:
-        volume = f"{volume}({clean_line(venue.issue)})"
-    pages = clean_line(venue.pages).replace("--", "–").replace("-", "–")
-    return " · ".join(filter(None, (clean_line(venue.journal), volume, pages)))
-
-
-_SAID = (("title", "title"), ("doi", "DOI"), ("authors", "authors"))
-
-
-def elsewhere_line(paper: Paper) -> str:
-    """What other feeds said where it differs from the paper's own source, in one line:
-    ``blog.example/feed: title "…"; DOI 10.9/x``."""
-    notes = []
-    for feed, said in paper.elsewhere.items():
-        words = [
-            f'{label} "{said[key]}"' if key == "title" else f"{label} {said[key]}"
-            for key, label in _SAID
-            if said.get(key)
-        ]
-        if words:
-            notes.append(f"{_feed_name(feed)}: {', '.join(words)}")
-    return clean_line(" · ".join(notes))
-
-
-def _feed_name(feed: str) -> str:
-    """A URL as is, a local file by its name: its folder is noise here (and differs per machine)."""
-    return feed if "://" in feed else PurePath(feed).name or feed
 
 
 def paper_header(
@@ -146,7 +100,7 @@ def paper_header(
     if paper.doi_url:
         parts.append(_field("DOI", paper.doi_url, "underline", width))
     if paper.feeds:
-        names = ", ".join(_feed_name(feed) for feed in paper.feeds)
+        names = ", ".join(feed_name(feed) for feed in paper.feeds)
         parts.append(_field("Feeds" if len(paper.feeds) > 1 else "Feed", names, width=width))
     if elsewhere := elsewhere_line(paper):
         parts.append(_field("Elsewhere", elsewhere, "$text-muted", width))
