@@ -33,7 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import bench_app  # noqa: E402
 from bench.bench_app import count_text, expected_counts, peak_rss_mb, pid_of_pane, tmux, wait_for  # noqa: E402
+
+bench_app.SOCKET = "reader-tui-vs-newsboat"  # a tmux server of its own: bench_app.py's run kills its own
 from bench.bench_ingest import build_feed, serve  # noqa: E402
 
 TARGETS = {  # issue 11: figure -> target (seconds or MB); start also "no slower than newsboat"
@@ -50,10 +53,19 @@ def cpu_seconds(pid: int) -> float:
 
 
 def launch(command: str) -> float:
+    """Start ``command`` in a fresh 120x40 tmux server; the time it was started. ``kill-server`` returns
+    before the old server is gone, and a ``new-session`` that reaches it then fails: it is tried again."""
     tmux("kill-server")
-    started = time.perf_counter()
-    tmux("new-session", "-d", "-x", "120", "-y", "40", command)
-    return started
+    for _ in range(50):
+        started = time.perf_counter()
+        tmux("new-session", "-d", "-x", "120", "-y", "40", command)
+        if (
+            subprocess.run(["tmux", "-L", bench_app.SOCKET, "has-session"], capture_output=True).returncode
+            == 0
+        ):
+            return started
+        time.sleep(0.1)
+    raise RuntimeError(f"tmux would not start: {command}")
 
 
 def mark_timings(home: Path) -> tuple[float, float]:
