@@ -296,6 +296,7 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
             try:
                 report.new_ids = store.add_papers(result.papers)
                 _carry_marks(store, result.renamed)
+                store.forget_papers(result.renamed)
             except StoreError as error:  # read next time in full: nothing of this read is remembered
                 _failed(store, report, dict(item.known or {}), f"{clean_line(report.source)}: {error}")
                 return
@@ -318,7 +319,8 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
 
 def _carry_marks(store: Store, renamed: dict[str, str]) -> None:
     """Marks made on a paper under the id an earlier release gave it (its guid or link) go to the id
-    it has now (its DOI, or the arXiv id a relay names), unless the paper has marks of its own there."""
+    it has now (its DOI, or the arXiv id a relay names), unless the paper has marks of its own there;
+    the paper under its former id then leaves the library (it would be listed twice)."""
     for former, current in renamed.items():
         before = store.state(former)
         if not any(getattr(before, name) for name in STATE_FIELDS):

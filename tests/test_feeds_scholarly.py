@@ -685,3 +685,24 @@ def test_marks_made_under_an_items_former_id_move_to_its_doi_or_arxiv_id(tmp_pat
         kept = store.state("doi:10.1002/tax.12650")
         assert kept.starred and not kept.read
         assert not store.state("doi:10.1002/tax.12636").read  # no marks, nothing invented
+
+
+def test_a_paper_stored_under_its_former_id_is_listed_once_after_the_move(tmp_path: Path) -> None:
+    """The library an earlier release wrote holds the journal item under its guid: after the refresh
+    that names it by its DOI, the list shows it once, under the DOI, with the reader's marks."""
+    from reader_tui.library import ingest
+    from reader_tui.model import Paper
+    from reader_tui.store import Store
+
+    wiley = str(SCHOLARLY / "wiley-taxon-atypon-rss2-2021-12.xml")
+    with Store(tmp_path / "data", poll_interval=None) as store:
+        store.add_papers([Paper("10.1002/tax.12640", "Brazilian Flora 2020", feeds=[wiley])])
+        store.set_starred("10.1002/tax.12640", True)
+        ingest(store, [wiley])
+        ids = store.ids()
+        assert "10.1002/tax.12640" not in ids and store.get("10.1002/tax.12640") is None
+        assert ids.count("doi:10.1002/tax.12640") == 1
+        assert len(ids) == len(load("wiley-taxon-atypon-rss2-2021-12.xml").papers)
+        assert store.state("doi:10.1002/tax.12640").starred
+    with Store(tmp_path / "data", poll_interval=None) as again:  # and so it stays on disk
+        assert "10.1002/tax.12640" not in again.ids()

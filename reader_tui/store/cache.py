@@ -54,6 +54,7 @@ _HITS_AMONG = """
 SELECT json_group_array(paper.id) FROM paper JOIN summary_text USING (seq)
 WHERE paper.id IN (SELECT value FROM json_each(?)) AND instr(text, ?) > 0
 """
+_AMONG = "WHERE id IN (SELECT value FROM json_each(?))"
 _BATCH = 500
 SEARCH_FORMAT = 1
 """The form of the search fields (``PaperFields.record``, ``summary_text``): raise it when they change."""
@@ -274,6 +275,23 @@ class PaperCache:
                     db.execute("ROLLBACK")
                 raise
         return new
+
+    def forget(self, paper_ids: Iterable[str]) -> None:
+        """Remove papers, summaries included, in one transaction (a paper a feed now names by another
+        id would otherwise be listed twice)."""
+        among = (_DUMPS(list(paper_ids)),)
+        with self._write_lock:
+            db = self._writing()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                for table in ("summary", "summary_text"):
+                    db.execute(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM paper {_AMONG})", among)
+                db.execute(f"DELETE FROM paper {_AMONG}", among)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
 
 
 def _decoded(text: str, summary: SummarySource) -> Paper | None:

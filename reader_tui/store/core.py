@@ -211,6 +211,15 @@ class Store:
         self._rows = None
         return new
 
+    def forget_papers(self, paper_ids: Iterable[str]) -> None:
+        """Remove papers from the library (their marks stay). Raises :class:`StoreError` (one line)."""
+        self._check_open()
+        try:
+            self._cache.forget(paper_ids)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"could not save to {self.data_dir}: {_cause(exc)}") from exc
+        self._rows = None
+
     # ------------------------------------------------------------------ state
 
     def state(self, paper_id: str) -> PaperState:
