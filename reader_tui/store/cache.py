@@ -21,7 +21,7 @@ from typing import Any
 
 from reader_tui.model import Paper, SummarySource
 from reader_tui.query import PaperFields
-from reader_tui.store.files import LOCK_TIMEOUT, StoreError, check_plain, move_aside
+from reader_tui.store.files import DUMPS, LOCK_TIMEOUT, StoreError, check_plain, move_aside
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS paper (
@@ -58,7 +58,6 @@ _AMONG = "WHERE id IN (SELECT value FROM json_each(?))"
 _BATCH = 500
 SEARCH_FORMAT = 1
 """The form of the search fields (``PaperFields.record``, ``summary_text``): raise it when they change."""
-_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _row(paper: Paper) -> tuple[str, str]:
@@ -67,7 +66,7 @@ def _row(paper: Paper) -> tuple[str, str]:
     doc = paper.to_dict()
     summary = doc.pop("summary_html")
     doc["links"] = {name: url for name, url in doc["links"].items() if url}
-    return _DUMPS({k: v for k, v in doc.items() if v or (k == "is_paper" and v is False)}), summary
+    return DUMPS({k: v for k, v in doc.items() if v or (k == "is_paper" and v is False)}), summary
 
 
 def _paper(doc: dict[str, Any], summary: SummarySource) -> Paper:
@@ -160,13 +159,17 @@ class PaperCache:
         for start in range(0, len(todo), _BATCH):
             papers = [self.get(paper_id) for (paper_id,) in todo[start : start + _BATCH]]
             self.save([paper for paper in papers if paper is not None], force=True)
-        with self._write_lock:
-            self._writing().execute(f"PRAGMA user_version = {SEARCH_FORMAT}")
+        with self._write_lock, self._transaction() as db:
+            db.execute(f"PRAGMA user_version = {SEARCH_FORMAT}")
 
-    def _writing(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """The writing connection (opened on first use) in a transaction, committed or rolled back."""
         if self._writer is None:
             self._writer = self._connect()
-        return self._writer
+        with self._writer as db:  # sqlite3: commits at the end, rolls back on an exception
+            db.execute("BEGIN IMMEDIATE")
+            yield db
 
     def summary(self, paper_id: str) -> str:
         """A paper's summary HTML ("" when it is not cached, or the cache cannot be read just now)."""
@@ -182,7 +185,7 @@ class PaperCache:
         if among is None:
             found = self._read(_HITS, (needle,))
         else:  # a few: looked up by id
-            found = self._read(_HITS_AMONG, (_DUMPS(among), needle))
+            found = self._read(_HITS_AMONG, (DUMPS(among), needle))
         return set(json.loads(found[0][0]))
 
     def summary_texts(self) -> list[tuple[str, str]]:
@@ -242,56 +245,40 @@ class PaperCache:
         """Write papers in one transaction, each merged into the row another process may have written
         (``force``: written even when that changes nothing, to fill in its search fields); return the
         ids that were not in the cache."""
-        with self._write_lock:
-            db = self._writing()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                version = db.execute("SELECT coalesce(max(version), 0) + 1 FROM paper").fetchone()[0]
-                new: list[str] = []
-                for paper in papers:
-                    row = db.execute(
-                        "SELECT fields, html FROM paper JOIN summary USING (seq) WHERE paper.id = ?",
-                        (paper.id,),
-                    ).fetchone()
-                    if row is None:
-                        new.append(paper.id)
-                    else:
-                        theirs = _paper(json.loads(row[0]), row[1])
-                        paper = theirs.merge(paper)
-                        if paper == theirs and not force:
-                            continue
-                    fields_json, html = _row(paper)
-                    search = PaperFields(paper)
-                    record = (paper.id, version, fields_json, search.timestamp, _DUMPS(search.record()))
-                    (seq,) = db.execute(_UPSERT, record).fetchone()
-                    db.execute("INSERT OR REPLACE INTO summary (seq, html) VALUES (?, ?)", (seq, html))
-                    db.execute(
-                        "INSERT OR REPLACE INTO summary_text VALUES (?, ?, ?)", (seq, paper.id, search.text)
-                    )
-                db.execute("COMMIT")
-                self._own.add(version)
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._write_lock, self._transaction() as db:
+            version = db.execute("SELECT coalesce(max(version), 0) + 1 FROM paper").fetchone()[0]
+            new: list[str] = []
+            for paper in papers:
+                row = db.execute(
+                    "SELECT fields, html FROM paper JOIN summary USING (seq) WHERE paper.id = ?",
+                    (paper.id,),
+                ).fetchone()
+                if row is None:
+                    new.append(paper.id)
+                else:
+                    theirs = _paper(json.loads(row[0]), row[1])
+                    paper = theirs.merge(paper)
+                    if paper == theirs and not force:
+                        continue
+                fields_json, html = _row(paper)
+                search = PaperFields(paper)
+                record = (paper.id, version, fields_json, search.timestamp, DUMPS(search.record()))
+                (seq,) = db.execute(_UPSERT, record).fetchone()
+                db.execute("INSERT OR REPLACE INTO summary (seq, html) VALUES (?, ?)", (seq, html))
+                db.execute(
+                    "INSERT OR REPLACE INTO summary_text VALUES (?, ?, ?)", (seq, paper.id, search.text)
+                )
+        self._own.add(version)
         return new
 
     def forget(self, paper_ids: Iterable[str]) -> None:
         """Remove papers, summaries included, in one transaction (a paper a feed now names by another
         id would otherwise be listed twice)."""
-        among = (_DUMPS(list(paper_ids)),)
-        with self._write_lock:
-            db = self._writing()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                for table in ("summary", "summary_text"):
-                    db.execute(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM paper {_AMONG})", among)
-                db.execute(f"DELETE FROM paper {_AMONG}", among)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        among = (DUMPS(list(paper_ids)),)
+        with self._write_lock, self._transaction() as db:
+            for table in ("summary", "summary_text"):
+                db.execute(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM paper {_AMONG})", among)
+            db.execute(f"DELETE FROM paper {_AMONG}", among)
 
 
 def _decoded(text: str, summary: SummarySource) -> Paper | None:

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -29,47 +29,13 @@ from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
 from reader_tui.query import PaperFields
 from reader_tui.store.cache import PaperCache
-from reader_tui.store.files import StoreError
+from reader_tui.store.files import DUMPS, StoreError
 from reader_tui.store.migrate import migrate
-from reader_tui.store.state import StateFile, Tables, merge_state
+from reader_tui.store.state import StateFile, Tables, fold, new_tables
 
 STATE_FILE, PAPERS_FILE = "state.json", "papers.sqlite"
 RETRY_DELAY = 2.0
 """Seconds before a failed write (disk full, read-only, lock held too long) is tried again."""
-_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
-
-
-class _WriteBehind:
-    """A daemon thread that runs ``sync`` ``delay`` after a change (a burst is written together, never
-    postponed by the changes that follow it), every ``poll`` seconds, and ``RETRY_DELAY`` after a failure
-    (which the store tells through :attr:`Store.problem`)."""
-
-    def __init__(self, sync: Callable[[], None], delay: float, poll: float | None) -> None:
-        self._sync, self._delay, self._poll = sync, delay, poll
-        self._changed, self._halt = threading.Event(), threading.Event()
-        self._thread = threading.Thread(target=self._run, name="reader-tui-store", daemon=True)
-        self._thread.start()
-
-    def schedule(self) -> None:
-        self._changed.set()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self._changed.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._halt.is_set():
-            if self._changed.wait(self._poll):
-                self._halt.wait(self._delay)  # let a burst gather (close() writes what is left)
-            self._changed.clear()
-            if self._halt.is_set():
-                return
-            try:
-                self._sync()
-            except (OSError, sqlite3.Error):
-                self._halt.wait(RETRY_DELAY)
-                self._changed.set()
 
 
 class Store:
@@ -97,12 +63,15 @@ class Store:
         self._last_stamp = 0.0
         self._state_file = StateFile(self.data_dir / STATE_FILE, self.messages)
         self._tables = self._state_file.load()
-        self._dirty = Tables()
+        self._dirty = new_tables()
         self._cache = PaperCache(self.data_dir / PAPERS_FILE, self.messages)
         migrate(self.data_dir, self._cache, self.messages)
         self._rows: list[PaperFields] | None = None
         self._rows_lock = threading.Lock()
-        self._state_writer = _WriteBehind(self._write_state_behind, flush_delay, poll_interval)
+        self._delay, self._poll = flush_delay, poll_interval
+        self._changed, self._halt = threading.Event(), threading.Event()
+        self._writer = threading.Thread(target=self._write_behind, name="reader-tui-store", daemon=True)
+        self._writer.start()
         ref = weakref.ref(self)
 
         def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
@@ -126,7 +95,7 @@ class Store:
     def unsaved(self) -> int:
         """How many changes (marks, settings) are not on disk yet."""
         with self._mem:
-            return len(self._dirty)
+            return sum(map(len, self._dirty.values()))
 
     def __enter__(self) -> Store:
         return self
@@ -142,7 +111,9 @@ class Store:
         if self._closed:
             return
         self._closing = True
-        self._state_writer.stop()
+        self._halt.set()
+        self._changed.set()
+        self._writer.join()
         try:
             self.flush()
         finally:
@@ -153,7 +124,7 @@ class Store:
     def flush(self) -> None:
         """Write pending changes now and take in what other processes wrote."""
         if not self._closed:
-            self._write_state_behind()
+            self._sync()
 
     # ------------------------------------------------------------------ papers
 
@@ -204,32 +175,28 @@ class Store:
         """Merge papers into the library (a cached paper's fields win, gaps are filled, feeds are united)
         in one transaction; return the ids that are new. Raises :class:`StoreError` (one line)."""
         self._check_open()
-        try:
+        with self._saving():
             new = self._cache.save(papers)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"could not save to {self.data_dir}: {_cause(exc)}") from exc
         self._rows = None
         return new
 
     def forget_papers(self, paper_ids: Iterable[str]) -> None:
         """Remove papers from the library (their marks stay). Raises :class:`StoreError` (one line)."""
         self._check_open()
-        try:
+        with self._saving():
             self._cache.forget(paper_ids)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"could not save to {self.data_dir}: {_cause(exc)}") from exc
         self._rows = None
 
     # ------------------------------------------------------------------ state
 
     def state(self, paper_id: str) -> PaperState:
-        found = self._tables.states.get(paper_id)
+        found = self._tables["state"].get(paper_id)
         return replace(found) if found is not None else PaperState()
 
     def states(self) -> dict[str, PaperState]:
         """Every paper the user ever marked (papers never touched are absent: unread and unstarred)."""
         with self._mem:
-            return {pid: replace(s) for pid, s in self._tables.states.items()}
+            return {pid: replace(s) for pid, s in self._tables["state"].items()}
 
     def set_field(self, paper_id: str, field: str, value: Any) -> PaperState:
         """Change one field of a paper's state; setting the value it has changes nothing, not its time."""
@@ -263,7 +230,7 @@ class Store:
         with self._mem:
             changes = [
                 state.change(pid, name)
-                for pid, state in self._tables.states.items()
+                for pid, state in self._tables["state"].items()
                 for name in STATE_FIELDS
                 if state.changed_at(name) and name not in state.sent
             ]
@@ -274,7 +241,7 @@ class Store:
         """Record that a sync delivered ``changes``; a field changed again since stays pending."""
         with self._mem:
             for change in changes:
-                state = self._tables.states.get(change.paper_id)
+                state = self._tables["state"].get(change.paper_id)
                 if state is not None and state.change(change.paper_id, change.field) == replace(
                     change, sent=False
                 ):
@@ -291,21 +258,21 @@ class Store:
         """Apply one field change in memory and schedule its write; a ``changed_at`` of 0 means now.
         False when the field already had this value and sent flag."""
         self._check_open()
-        old = self._tables.states.get(paper_id) or PaperState()
+        old = self._tables["state"].get(paper_id) or PaperState()
         if getattr(old, change.field) == change.value and (change.field in old.sent) == change.sent:
             return False
         if not change.changed_at:
             change = replace(change, changed_at=self._stamp(old.changed_at(change.field)))
         new = replace(old)
         new.take(change)
-        self._tables.states[paper_id] = self._dirty.states[paper_id] = new
-        self._state_writer.schedule()
+        self._tables["state"][paper_id] = self._dirty["state"][paper_id] = new
+        self._changed.set()
         return True
 
     # ------------------------------------------------------------------ settings and sources
 
     def setting(self, key: str, default: Any = None) -> Any:
-        found = self._tables.settings.get(key)
+        found = self._tables["settings"].get(key)
         return found[0] if found is not None else default
 
     def set_setting(self, key: str, value: Any) -> None:
@@ -314,21 +281,21 @@ class Store:
 
     def source_info(self, source: str) -> dict[str, Any] | None:
         """What was remembered about a feed source (ETag, Last-Modified, content hash), as a copy."""
-        found = self._tables.sources.get(source)
-        return json.loads(_DUMPS(found[0])) if found is not None and found[0] is not None else None
+        found = self._tables["sources"].get(source)
+        return json.loads(DUMPS(found[0])) if found is not None and found[0] is not None else None
 
     def set_source_info(self, source: str, info: dict[str, Any]) -> None:
-        self._set_stamped("sources", source, json.loads(_DUMPS(info)))
+        self._set_stamped("sources", source, json.loads(DUMPS(info)))
 
     def _set_stamped(self, table: str, key: str, value: Any) -> None:
         self._check_open()
-        _DUMPS(value)  # fail here, in the caller, rather than in the writer thread
+        DUMPS(value)  # fail here, in the caller, rather than in the writer thread
         with self._mem:
-            old = getattr(self._tables, table).get(key)
+            old = self._tables[table].get(key)
             if old is None or old[0] != value:
                 record = (value, self._stamp(old[1] if old else 0.0))
-                getattr(self._tables, table)[key] = getattr(self._dirty, table)[key] = record
-                self._state_writer.schedule()
+                self._tables[table][key] = self._dirty[table][key] = record
+                self._changed.set()
 
     # ------------------------------------------------------------------ writing
 
@@ -342,54 +309,57 @@ class Store:
         self._last_stamp = now
         return now
 
-    def _write_state_behind(self) -> None:
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Turn a refused write (disk full, read-only, lock held too long) into one line."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as exc:
+            cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StoreError(f"could not save to {self.data_dir}: {cause}") from exc
+
+    def _write_behind(self) -> None:
+        """The writer thread: :meth:`_sync` ``flush_delay`` after a change (a burst is written together,
+        never postponed by the changes that follow it), every ``poll_interval`` seconds, and
+        ``RETRY_DELAY`` after a failure."""
+        while not self._halt.is_set():
+            if self._changed.wait(self._poll):
+                self._halt.wait(self._delay)  # let a burst gather (close() writes what is left)
+            self._changed.clear()
+            if self._halt.is_set():
+                return
+            try:
+                self._sync()
+            except StoreError:
+                self._halt.wait(RETRY_DELAY)
+                self._changed.set()
+
+    def _sync(self) -> None:
+        """Write this process's changes, or read the file if another process wrote it; take in both."""
         with self._state_io:
             with self._mem:
-                mine, self._dirty = self._dirty, Tables()
+                mine, self._dirty = self._dirty, new_tables()
             try:
-                if mine:
-                    disk = self._state_file.write(mine)
-                elif self._state_file.changed_on_disk():
-                    disk = self._state_file.load()
-                else:
-                    disk = None
-            except (OSError, sqlite3.Error) as exc:
+                with self._saving():
+                    if any(mine.values()):
+                        disk: Tables | None = self._state_file.write(mine)
+                    else:
+                        disk = self._state_file.load() if self._state_file.changed_on_disk() else None
+            except StoreError as exc:
                 with self._mem:  # keep them for the retry, under anything changed meanwhile
-                    for name in ("states", "settings", "sources"):
-                        getattr(self._dirty, name).update(
-                            {**getattr(mine, name), **getattr(self._dirty, name)}
-                        )
-                self.problem = f"could not save to {self.data_dir}: {_cause(exc)}"
-                raise StoreError(self.problem) from exc
+                    for name, table in mine.items():
+                        self._dirty[name] = {**table, **self._dirty[name]}
+                self.problem = str(exc)
+                raise
             self.problem = None
-            changed = self._take_in(disk) if disk is not None else set()
+            with self._mem:
+                changed = fold(self._tables, disk) if disk is not None else set()
         if changed and self.on_change is not None:
             self.on_change(changed)
         self._take_in_papers(self._cache.changed())
-
-    def _take_in(self, disk: Tables) -> set[str]:
-        """Fold what the file holds into memory, field by field, keeping changes not yet written."""
-        changed: set[str] = set()
-        with self._mem:
-            for pid, theirs in disk.states.items():
-                ours = self._tables.states.get(pid)
-                merged = theirs if ours is None else merge_state(ours, theirs) if theirs != ours else ours
-                if ours is None or any(getattr(ours, f) != getattr(merged, f) for f in STATE_FIELDS):
-                    changed.add(pid)
-                self._tables.states[pid] = merged
-            for name in ("settings", "sources"):
-                table = getattr(self._tables, name)
-                for key, record in getattr(disk, name).items():
-                    if key not in table or record[1] > table[key][1]:
-                        table[key] = record
-        return changed
 
     def _take_in_papers(self, arrived: set[str]) -> None:
         if arrived:
             self._rows = None
         if arrived and self.on_papers_change is not None:
             self.on_papers_change(arrived)
-
-
-def _cause(exc: BaseException) -> str:
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -10,6 +10,7 @@ and replacing a link would silently cut it).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
@@ -21,6 +22,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+DUMPS = json.JSONEncoder(separators=(",", ":")).encode
+"""Compact JSON, as every store file holds it."""
+NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+"""Open flags that never follow a link nor block on a FIFO."""
 LOCK_TIMEOUT = 10.0
 """Seconds a writer waits for another process's write before giving up (and retrying later). Readers
 never take the lock: files are only ever replaced whole, so a read sees one version or the other."""
@@ -28,9 +33,6 @@ never take the lock: files are only ever replaced whole, so a read sees one vers
 
 class StoreError(OSError):
     """A data file the store will not use as it is, or a save that failed; ``str()`` is one line."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "store error"
 
 
 def check_plain(path: Path) -> None:
@@ -51,9 +53,8 @@ def check_plain(path: Path) -> None:
 def read_plain(path: Path) -> bytes | None:
     """The file's bytes, None when there is none; never through a link, never blocking on a FIFO."""
     check_plain(path)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW)
     except FileNotFoundError:
         return None
     with os.fdopen(fd, "rb") as handle:
@@ -82,13 +83,6 @@ def write_atomic(path: Path, payload: bytes) -> None:
             os.fsync(folder)
         finally:
             os.close(folder)
-
-
-def remove_stale_temps(path: Path) -> None:
-    """Delete temp files a killed writer left (call while holding the lock)."""
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
 
 
 def move_aside(path: Path) -> Path:
@@ -123,5 +117,6 @@ class FileLock:
     def clean_up(self, path: Path) -> None:
         """Remove temp files of ``path`` that a killed writer left, if no writer is at work (no waiting)."""
         with contextlib.suppress(OSError), self.held(timeout=0):  # TimeoutError: a writer is at work
-            remove_stale_temps(path)
-            remove_stale_temps(path.with_name(path.name + ".bak"))
+            for name in (path.name, path.name + ".bak"):
+                for stale in path.parent.glob(f".{name}.*.tmp"):
+                    stale.unlink()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,10 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from reader_tui.model import STATE_FIELDS, FieldChange, PaperState, check_field
-from reader_tui.store.files import FileLock, move_aside, read_plain, write_atomic
+from reader_tui.store.files import DUMPS, NO_FOLLOW, FileLock, move_aside, read_plain, write_atomic
 
 FORMAT = 3
 """3: per-field state records. 2 and earlier: ``{"read", "starred", "changed"}`` (still read)."""
-_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 _HEAD_BYTES = 256
 Stamped = tuple[Any, float]
 """A setting or source record: (value, changed)."""
@@ -74,7 +73,7 @@ class JSONFile(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         tables = {"meta": data.get("meta", {}), **data}  # meta first: the token is in the file's head
-        payload = _DUMPS(tables).encode("utf-8")
+        payload = DUMPS(tables).encode("utf-8")
         write_atomic(self.path, payload)
         write_atomic(self.backup, payload)
 
@@ -106,19 +105,15 @@ class _StateDB(TinyDB):
     table_class = _KeyedTable
 
 
-@dataclass
-class Tables:
-    """The file's contents in memory (or, for a write, just the records this process changed)."""
+Tables = dict[str, dict[str, Any]]
+"""The file's contents in memory (or, for a write, just the records this process changed), by table:
+``state`` holds :class:`PaperState`, the others :data:`Stamped` records."""
+_STAMPED = {"settings": "value", "sources": "info"}
+"""The stamped tables, and the name of their value in the file."""
 
-    states: dict[str, PaperState] = field(default_factory=dict)
-    settings: dict[str, Stamped] = field(default_factory=dict)
-    sources: dict[str, Stamped] = field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.states or self.settings or self.sources)
-
-    def __len__(self) -> int:
-        return len(self.states) + len(self.settings) + len(self.sources)
+def new_tables() -> Tables:
+    return {"state": {}, **{name: {} for name in _STAMPED}}
 
 
 def decode_state(doc: dict[str, Any]) -> PaperState:
@@ -158,20 +153,30 @@ def merge_state(ours: PaperState, theirs: PaperState) -> PaperState:
     return merged
 
 
-_STAMPED = (("settings", "value"), ("sources", "info"))
+def fold(ours: Tables, theirs: Tables) -> set[str]:
+    """Fold ``theirs`` into ``ours``: a paper's state field by field (:func:`merge_state`), a setting or
+    source when it is newer. The one merge of reads and writes alike; returns the ids whose state changed."""
+    changed: set[str] = set()
+    for pid, state in theirs["state"].items():
+        old = ours["state"].get(pid)
+        new = ours["state"][pid] = state if old is None else merge_state(old, state)
+        if old is None or any(getattr(old, f) != getattr(new, f) for f in STATE_FIELDS):
+            changed.add(pid)
+    for name in _STAMPED:
+        table = ours[name]
+        table.update({k: rec for k, rec in theirs[name].items() if k not in table or rec[1] > table[k][1]})
+    return changed
 
 
 def _decode(db: TinyDB) -> Tables:
-    tables = Tables()
+    tables = new_tables()
     for doc in db.table("state"):
-        if isinstance(doc, dict):
-            with contextlib.suppress(TypeError, ValueError, AttributeError):
-                tables.states[str(doc.doc_id)] = decode_state(doc)
-    for name, key in _STAMPED:
-        into: dict[str, Stamped] = getattr(tables, name)
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            tables["state"][str(doc.doc_id)] = decode_state(doc)
+    for name, key in _STAMPED.items():
         for doc in db.table(name):
             with contextlib.suppress(TypeError, ValueError):
-                into[str(doc.doc_id)] = (doc.get(key), float(doc.get("changed") or 0.0))
+                tables[name][str(doc.doc_id)] = (doc.get(key), float(doc.get("changed") or 0.0))
     return tables
 
 
@@ -209,7 +214,7 @@ class StateFile:
     def fingerprint(self) -> tuple[int, int, int, bytes] | None:
         """Inode, size, mtime and the head (with its random token): which version of the file is there."""
         try:
-            with open(self.path, "rb", opener=_no_follow) as fh:
+            with open(self.path, "rb", opener=lambda path, flags: os.open(path, flags | NO_FOLLOW)) as fh:
                 st = os.fstat(fh.fileno())
                 return (st.st_ino, st.st_size, st.st_mtime_ns, fh.read(_HEAD_BYTES) if st.st_size else b"")
         except OSError:  # missing, or a link/FIFO (which load reports)
@@ -220,27 +225,15 @@ class StateFile:
         with self.lock.held():
             with self._open(recover=True) as db:
                 disk = _decode(db)
-                for paper_id, ours in mine.states.items():
-                    theirs = disk.states.get(paper_id)
-                    disk.states[paper_id] = ours if theirs is None else merge_state(ours, theirs)
-                _put(db.table("state"), {pid: encode_state(disk.states[pid]) for pid in mine.states})
-                for name, key in _STAMPED:
-                    ours_table, theirs_table = getattr(mine, name), getattr(disk, name)
-                    newer = {
-                        k: v
-                        for k, v in ours_table.items()
-                        if k not in theirs_table or v[1] > theirs_table[k][1]
-                    }
-                    theirs_table.update(newer)
-                    _put(db.table(name), {k: {key: v, "changed": t} for k, (v, t) in newer.items()})
+                fold(disk, mine)
+                _put(db.table("state"), {pid: encode_state(disk["state"][pid]) for pid in mine["state"]})
+                for name, key in _STAMPED.items():
+                    value = {k: {key: disk[name][k][0], "changed": disk[name][k][1]} for k in mine[name]}
+                    _put(db.table(name), value)
                 token = os.urandom(16).hex()
                 _put(db.table("meta"), {"1": {"format": FORMAT, "token": token}})
             self.known = self.fingerprint()
         return disk
-
-
-def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
 
 
 def _put(table: Table, docs: dict[str, dict[str, Any]]) -> None:
