@@ -129,8 +129,8 @@ class ReaderApp(TriageActions):
         self.papers_view.load()
         self._apply_filter(keep_id=select)
         self.papers_view.prefetch()
-        if self.papers_view.for_you.needs_index:
-            self._build_relevance()
+        if self.papers_view.for_you.needs_index:  # "for you" restored: ranked after the first paint
+            self.call_after_refresh(self._build_relevance)
 
     def _apply_filter(self, keep_id: str | None = None) -> None:
         current = self.paper_list.current
