@@ -33,7 +33,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
@@ -302,6 +302,10 @@ class Profile:
         return self._pairs
 
 
+_CHUNK = 65_536
+"""Term numbers gathered in a list before they are packed into the index's array."""
+
+
 class RankIndex:
     """Each paper's distinct terms, numbered, in one flat array; built once per library (in a worker).
 
@@ -314,16 +318,30 @@ class RankIndex:
     :data:`RERANK_TOP` candidates are then checked for the profile's word pairs (``in`` on their text).
     """
 
-    def __init__(self, papers: Iterable[Paper] = (), documents: Iterable[Document] | None = None) -> None:
-        """Index ``documents`` (the app's, see :func:`row_document`), else ``papers``."""
+    def __init__(
+        self,
+        papers: Iterable[Paper] = (),
+        documents: Iterable[Document] | None = None,
+        texts_of: Callable[[list[str]], dict[str, str]] | None = None,
+    ) -> None:
+        """Index ``documents`` (the app's, see :func:`row_document`), else ``papers``.
+
+        ``texts_of`` gives the summary text of a few papers by id (the store's): the index then keeps
+        only the titles, and asks for the text of the best candidates when it looks for word pairs
+        (keeping every text would hold ~14 MB at 10,000 papers, 140 MB at 100,000).
+        """
         numbering = _Numbering()
         words = _WordNumbers(numbering)
         word_number = words.__getitem__
         memo = _Terms()
-        flat: list[int] = []  # a list while it grows (extending an array from a set is slower)
+        flat: list[int] = []  # a list while it grows (extending an array from a set is slower) ...
+        packed = array("i")  # ... packed into the array a chunk at a time, so the list stays small
+        frequency: Counter[int] = Counter()
         ends = array("i")
         self._position: dict[str, int] = {}
         self._texts: list[str] = []
+        self._titles: list[str] = []
+        self._texts_of = texts_of
         self._lengths = array("f")
         for paper_id, title, body, authors, categories in (
             documents if documents is not None else map(paper_document, papers)
@@ -342,26 +360,35 @@ class RankIndex:
             self._lengths.append(len(distinct | in_title))
             distinct -= in_title  # each word once: in the title, else in the rest
             self._position[paper_id] = len(self._position)
-            self._texts.append(body)
+            self._titles.append(title)
+            if texts_of is None:
+                self._texts.append(body)
             flat.extend(distinct)
-            ends.append(len(flat))
+            ends.append(len(packed) + len(flat))
             flat.extend(in_title)
-            ends.append(len(flat))
+            ends.append(len(packed) + len(flat))
             names = [_AUTHOR + name for name in authors]
             if categories:  # the primary category once more, as a term of its own
                 names += [_CATEGORY + c for c in dict.fromkeys(categories)]
                 names.append(_PRIMARY + categories[0])
             flat.extend(map(numbering.__getitem__, names))
-            ends.append(len(flat))
+            ends.append(len(packed) + len(flat))
+            if len(flat) >= _CHUNK:
+                frequency.update(flat)  # the list counts faster than the array
+                packed.extend(flat)
+                flat.clear()
         del words
-        self._flat, self._ends = array("i", flat), ends
+        frequency.update(flat)
+        packed.extend(flat)
+        del flat
+        self._flat, self._ends = packed, ends
         self.vocabulary: list[str] = list(numbering)
         del numbering
         total = len(self._position)
         df = [0] * len(self.vocabulary)
-        for number, count in Counter(flat).items():  # the list counts faster than the array
+        for number, count in frequency.items():
             df[number] = count
-        del flat
+        del frequency
         self.idf: list[float] = [
             (math.log(1.0 + (total - n + 0.5) / (n + 0.5)) if 1 < n < total else 0.0) for n in df
         ]
@@ -400,12 +427,19 @@ class RankIndex:
         terms.update(dict.fromkeys(flat[title_end:end], 1.0))
         return terms
 
+    def _text_of(self, paper_ids: list[str]) -> dict[str, str]:
+        """The title and text the index was given for each paper (asked of ``texts_of`` when kept
+        there), for word pairs."""
+        position = self._position
+        if self._texts_of is None:
+            return {pid: self._texts[position[pid]] for pid in paper_ids if pid in position}
+        found = self._texts_of([pid for pid in paper_ids if pid in position])
+        return {pid: self._titles[position[pid]] + "\n" + text for pid, text in found.items()}
+
     def pairs_of(self, paper_id: str) -> set[str]:
         """The pairs of neighbouring kept words in the paper's text."""
-        position = self._position.get(paper_id)
-        if position is None:
-            return set()
-        return {term for term in tokens(self._texts[position]) if " " in term}
+        text = self._text_of([paper_id]).get(paper_id)
+        return {term for term in tokens(text) if " " in term} if text else set()
 
     def profile(self, starred: Iterable[str] = (), read: Iterable[str] = ()) -> Profile:
         return Profile(self, starred, read)
@@ -453,12 +487,11 @@ class RankIndex:
         if not pairs or not head or head[0][0] >= 0:
             return
         best = -head[0][0]
-        texts, position_of = self._texts, self._position
+        texts = self._text_of([paper_id for negative, _, paper_id in head if negative < 0])
         for slot, (negative, order, paper_id) in enumerate(head):
-            position = position_of.get(paper_id)
-            if negative >= 0 or position is None:
+            text = texts.get(paper_id)
+            if text is None:
                 continue
-            text = texts[position]
             bonus = sum(share for pair, share in pairs.items() if pair in text)
             head[slot] = (negative - PAIR_WEIGHT * best * bonus / len(pairs) ** 0.5, order, paper_id)
         head.sort()
@@ -489,8 +522,9 @@ class RankIndex:
         if not contributions:
             return ""
         value_of = {term: value for value, term in contributions}
+        text = self._text_of([paper_id]).get(paper_id, "")
         for pair in profile.pairs():
-            if pair in self._texts[self._position[paper_id]]:
+            if pair in text:
                 first, _, second = pair.partition(" ")
                 if first in value_of and second in value_of:
                     contributions.append((value_of[first] + value_of[second], pair))

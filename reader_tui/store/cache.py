@@ -55,6 +55,10 @@ SELECT json_group_array(paper.id) FROM paper JOIN summary_text USING (seq)
 WHERE paper.id IN (SELECT value FROM json_each(?)) AND instr(text, ?) > 0
 """
 _AMONG = "WHERE id IN (SELECT value FROM json_each(?))"
+_TEXTS_OF = """
+SELECT paper.id, text FROM paper JOIN summary_text USING (seq)
+WHERE paper.id IN (SELECT value FROM json_each(?))
+"""
 _BATCH = 500
 SEARCH_FORMAT = 1
 """The form of the search fields (``PaperFields.record``, ``summary_text``): raise it when they change."""
@@ -188,9 +192,9 @@ class PaperCache:
             found = self._read(_HITS_AMONG, (DUMPS(among), needle))
         return set(json.loads(found[0][0]))
 
-    def summary_texts(self) -> list[tuple[str, str]]:
-        """Every paper's id and summary's normalised text, in one read (what ranking needs)."""
-        return self._read_apart("SELECT id, text FROM summary_text")
+    def summary_texts_of(self, ids: list[str]) -> list[tuple[str, str]]:
+        """The id and summary's normalised text of each of a few papers, looked up by id."""
+        return self._read(_TEXTS_OF, (_DUMPS(ids),))
 
     def __len__(self) -> int:
         return int(self._read("SELECT count(*) FROM paper")[0][0])

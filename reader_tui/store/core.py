@@ -154,11 +154,10 @@ class Store:
         except sqlite3.Error:
             return set()
 
-    def summary_texts(self) -> dict[str, str]:
-        """Paper id -> its summary's normalised text, for every paper (the relevance index reads
-        them all at once rather than decoding every paper)."""
+    def summary_texts_of(self, ids: list[str]) -> dict[str, str]:
+        """Paper id -> its summary's normalised text, for a few papers (ranking's best candidates)."""
         try:
-            return dict(self._cache.summary_texts())
+            return dict(self._cache.summary_texts_of(ids))
         except sqlite3.Error:
             return {}
 
