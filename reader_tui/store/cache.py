@@ -194,7 +194,7 @@ class PaperCache:
 
     def summary_texts_of(self, ids: list[str]) -> list[tuple[str, str]]:
         """The id and summary's normalised text of each of a few papers, looked up by id."""
-        return self._read(_TEXTS_OF, (_DUMPS(ids),))
+        return self._read(_TEXTS_OF, (DUMPS(ids),))
 
     def __len__(self) -> int:
         return int(self._read("SELECT count(*) FROM paper")[0][0])
