@@ -73,8 +73,12 @@ def _row(paper: Paper) -> tuple[str, str]:
     return DUMPS({k: v for k, v in doc.items() if v or (k == "is_paper" and v is False)}), summary
 
 
-def _paper(doc: dict[str, Any], summary: SummarySource) -> Paper:
-    paper = Paper.from_dict(doc)
+def _paper(fields: str | dict[str, Any], summary: SummarySource) -> Paper | None:
+    """A paper from its row's JSON (or an old file's record); None when damaged: it costs only itself."""
+    try:
+        paper = Paper.from_dict(json.loads(fields) if isinstance(fields, str) else fields)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
     paper.summary_source = summary
     return paper
 
@@ -177,11 +181,10 @@ class PaperCache:
 
     def summary(self, paper_id: str) -> str:
         """A paper's summary HTML ("" when it is not cached, or the cache cannot be read just now)."""
-        try:
-            rows = self._read(_SUMMARY, (paper_id,))
-        except sqlite3.Error:
-            return ""
-        return rows[0][0] if rows else ""
+        with contextlib.suppress(sqlite3.Error):
+            for (html,) in self._read(_SUMMARY, (paper_id,)):
+                return str(html)
+        return ""
 
     def summary_hits(self, needle: str, among: list[str] | None = None) -> set[str]:
         """Ids of the papers (of ``among``, or all) whose summary's normalised text contains ``needle``:
@@ -201,7 +204,7 @@ class PaperCache:
 
     def get(self, paper_id: str) -> Paper | None:
         rows = self._read("SELECT fields FROM paper WHERE id = ?", (paper_id,))
-        return _decoded(rows[0][0], self.summary) if rows else None
+        return _paper(rows[0][0], self.summary) if rows else None
 
     def papers(self) -> Iterator[Paper]:
         """Every paper, in the order first seen, decoded a batch at a time (bad rows are skipped)."""
@@ -211,7 +214,7 @@ class PaperCache:
         ):
             last = batch[-1][0]
             for _, text in batch:
-                paper = _decoded(text, self.summary)
+                paper = _paper(text, self.summary)
                 if paper is not None:
                     yield paper
 
@@ -260,8 +263,8 @@ class PaperCache:
                 if row is None:
                     new.append(paper.id)
                 else:
-                    theirs = _paper(json.loads(row[0]), row[1])
-                    paper = theirs.merge(paper)
+                    theirs = _paper(row[0], row[1])
+                    paper = theirs.merge(paper) if theirs is not None else paper
                     if paper == theirs and not force:
                         continue
                 fields_json, html = _row(paper)
@@ -283,10 +286,3 @@ class PaperCache:
             for table in ("summary", "summary_text"):
                 db.execute(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM paper {_AMONG})", among)
             db.execute(f"DELETE FROM paper {_AMONG}", among)
-
-
-def _decoded(text: str, summary: SummarySource) -> Paper | None:
-    try:
-        return _paper(json.loads(text), summary)
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return None

@@ -149,17 +149,15 @@ class Store:
 
     def summary_hits(self, needle: str, among: list[str] | None = None) -> set[str]:
         """Ids of the papers (of ``among``, or all) whose summary text (normalised) contains ``needle``."""
-        try:
+        with contextlib.suppress(sqlite3.Error):
             return self._cache.summary_hits(needle, among)
-        except sqlite3.Error:
-            return set()
+        return set()
 
     def summary_texts_of(self, ids: list[str]) -> dict[str, str]:
         """Paper id -> its summary's normalised text, for a few papers (ranking's best candidates)."""
-        try:
+        with contextlib.suppress(sqlite3.Error):
             return dict(self._cache.summary_texts_of(ids))
-        except sqlite3.Error:
-            return {}
+        return {}
 
     def get(self, paper_id: str) -> Paper | None:
         return self._cache.get(paper_id)
@@ -355,10 +353,7 @@ class Store:
                 changed = fold(self._tables, disk) if disk is not None else set()
         if changed and self.on_change is not None:
             self.on_change(changed)
-        self._take_in_papers(self._cache.changed())
-
-    def _take_in_papers(self, arrived: set[str]) -> None:
-        if arrived:
+        if arrived := self._cache.changed():
             self._rows = None
-        if arrived and self.on_papers_change is not None:
-            self.on_papers_change(arrived)
+            if self.on_papers_change is not None:
+                self.on_papers_change(arrived)

@@ -9,7 +9,6 @@ is killed midway migrates again next time, and nothing is lost. A damaged file f
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import zlib
@@ -29,7 +28,7 @@ def _summary(doc: dict[str, Any]) -> str:
         return str(doc.get("summary_html") or "")
     try:
         return zlib.decompress(base64.b64decode(packed), -15).decode("utf-8", "surrogatepass")
-    except (ValueError, zlib.error):
+    except (TypeError, ValueError, zlib.error):
         return ""  # a damaged record loses its summary, not the paper
 
 
@@ -40,11 +39,8 @@ def _old_papers(path: Path) -> list[Paper] | None:
         assert isinstance(records, dict)
     except (ValueError, KeyError, TypeError, AssertionError):
         return None
-    papers = []
-    for doc in records.values():
-        with contextlib.suppress(TypeError, ValueError, KeyError, AttributeError):
-            papers.append(_paper(doc, _summary(doc)))
-    return papers
+    papers = (_paper(doc, _summary(doc)) if isinstance(doc, dict) else None for doc in records.values())
+    return [paper for paper in papers if paper is not None]
 
 
 def migrate(data_dir: Path, cache: PaperCache, messages: list[str]) -> None:
