@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import re
-import webbrowser
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
@@ -188,13 +187,16 @@ def check_url(url: str | None, base: str | None = None) -> str:
     return url
 
 
-def open_url(
-    url: str | None, base: str | None = None, opener: Callable[[str], object] = webbrowser.open
-) -> str:
+def open_url(url: str | None, base: str | None = None, opener: Callable[[str], object] | None = None) -> str:
     """Open ``url`` in the browser after :func:`check_url`; return the URL opened.
 
-    ``webbrowser`` runs the browser as a program with arguments, never through a shell.
+    ``webbrowser`` (the default ``opener``) runs the browser as a program with arguments, never through
+    a shell; it is imported here, not with this module, which every start imports.
     """
     safe = check_url(url, base)
+    if opener is None:
+        import webbrowser
+
+        opener = webbrowser.open
     opener(safe)
     return safe
