@@ -118,7 +118,7 @@ class ReaderApp(TriageActions):
             self.notify(note, markup=False, timeout=8)
             self._announce_new = False  # the sample's papers are all "new": the note above says enough
         if self.sources or self.subscriptions or self._load_sample:
-            self.action_reload()
+            self.action_reload()  # its thread waits for the first paint (RefreshBar.run_refresh)
         if minutes := auto_refresh(config):
             self.set_interval(minutes * self.SECONDS_PER_MINUTE, self.action_reload)
         self.sync_status.configure(config)
@@ -128,7 +128,7 @@ class ReaderApp(TriageActions):
         """Read the library again, show it, and load what filtering needs behind it."""
         self.papers_view.load()
         self._apply_filter(keep_id=select)
-        self.papers_view.prefetch()
+        self.call_after_refresh(self.papers_view.prefetch)  # its thread would slow the drawing of the list
         if self.papers_view.for_you.needs_index:  # "for you" restored: ranked after the first paint
             self.call_after_refresh(self._build_relevance)
 

@@ -7,6 +7,7 @@ message, with the feeds that brought new papers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -64,6 +65,9 @@ class RefreshBar(Horizontal):
 
     def on_mount(self) -> None:
         self.display = False
+        self._drawn = threading.Event()
+        """Set once the first screen has been painted (see :meth:`run_refresh`)."""
+        self.app.call_after_refresh(self._drawn.set)
 
     def reload(self, store: Store, sources: Sequence[str], subscriptions: Sequence[str]) -> None:
         """Read the feeds named on the command line, else the subscriptions, else the sample digest."""
@@ -80,7 +84,12 @@ class RefreshBar(Horizontal):
 
         Subscriptions go through :func:`reader_tui.refresh.refresh`, which also records which papers
         are new for ``is:new``.
+
+        The start's refresh begins once the first screen is painted: its imports and parsing would
+        share the one interpreter lock with drawing the list the user is waiting for (a second or
+        so at most, so a screen that never paints cannot hold a refresh back for good).
         """
+        self._drawn.wait(timeout=2.0)
         self.app.call_from_thread(self._show, 0, len(sources))
 
         def progress(report: SourceReport, done: int, total: int) -> None:
