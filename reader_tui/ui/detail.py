@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import unquote
 
 from textual.app import ComposeResult
@@ -19,12 +19,16 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from reader_tui.describe import authors_line, elsewhere_line, feed_name, venue_line
 from reader_tui.model import Paper, PaperState
 from reader_tui.render import summary_markdown
 from reader_tui.safety import clean_line
+
+if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+    from textual.widgets import Markdown
 
 _MARKDOWN_LINK = re.compile(r"\]\(<?([^)\s>]+)")
 """The target of a Markdown inline link ``[text](url)`` as :mod:`reader_tui.render` writes them."""
@@ -134,6 +138,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._state = PaperState()
         self._header_width = -1
         self._hrefs: dict[str, str] = {}
+        self._summary: Markdown | None = None
+        """The rendered summary, mounted with the first one (after the list has been drawn)."""
+        self._summary_mounted: AwaitMount | None = None
         self.new_ids: frozenset[str] = frozenset()
         """Papers the last refresh brought in (the app keeps this current)."""
         self.reason = ""
@@ -141,7 +148,8 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No paper selected."), id="detail-header")
-        yield Markdown("", id="detail-summary", open_links=False)
+        # The summary's Markdown widget (and markdown-it, pygments: ~30 ms of imports) comes with
+        # the first summary, after the list has been drawn: see _render_summary.
 
     def show(self, paper: Paper | None, state: PaperState) -> None:
         """Show ``paper`` now (header) and soon (summary)."""
@@ -202,7 +210,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         # Textual hands link clicks over percent-decoded; remember each link as written so the
         # opener gets the URL the feed gave (``a%20b`` must not become ``a b``, nor ``%26`` an ``&``).
         self._hrefs = {unquote(href): href for href in _MARKDOWN_LINK.findall(markdown)}
-        await self.query_one("#detail-summary", Markdown).update(markdown)
+        if self._summary is None:
+            from textual.widgets import Markdown
+
+            self._summary = Markdown(id="detail-summary", open_links=False)
+            self._summary_mounted = self.mount(self._summary)
+        if self._summary_mounted is not None:  # a render that starts while the first mounts waits
+            await self._summary_mounted
+        await self._summary.update(markdown)
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
