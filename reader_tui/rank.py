@@ -30,15 +30,28 @@ star re-ranks at once: only the :class:`Profile` changes.
 from __future__ import annotations
 
 import math
-import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import accumulate, pairwise
+from itertools import accumulate
 
 from reader_tui.model import Paper
-from reader_tui.query import PaperFields, html_to_text, normalize
+from reader_tui.query import normalize
+from reader_tui.terms import (
+    AUTHOR,
+    AUTHORS_CAP,
+    CATEGORY,
+    CJK_RUN,
+    PRIMARY,
+    TEXT_CAP,
+    Document,
+    Numbering,
+    Terms,
+    WordNumbers,
+    paper_document,
+    tokens,
+)
 
 __all__ = ["READ_WEIGHT", "Profile", "RankIndex", "Ranked", "tokens"]
 
@@ -60,10 +73,6 @@ RERANK_TOP = 200
 """Candidates checked for the profile's word pairs (an ``in`` each on their text)."""
 PAIR_WEIGHT = 0.3
 """The bonus for holding every pair, as a share of the best score (a few pairs give a fraction)."""
-TEXT_CAP = 6_000
-"""Characters of summary text considered: an abstract is ~1,500; a 5 MB summary must not stall a build."""
-AUTHORS_CAP = 30
-"""Authors considered per paper (a 3,000-author collaboration paper is one paper, not 3,000 reasons)."""
 MAX_DF_SHARE = 0.5
 """Words in more than this share of the papers are dropped (they are the field's own stopwords)."""
 REASON_WORDS = 3
@@ -72,77 +81,6 @@ REASON_SHARE = 0.08
 """A term is a reason only if it gives at least this share of what its kind (words, authors or
 categories) adds to the paper's score."""
 
-# English function words and the boilerplate of abstracts: they say nothing about a paper's topic.
-_STOP = frozenset(
-    """
-    a about above after again against all almost along also although am among an and another any are
-    around as at be because been before being below between both but by can cannot could did do does
-    doing done down during each either else etc even ever every few for from further had has have
-    having he her here hers herself him himself his how however i if in into is it its itself just
-    least less let like made make makes making many may me might more most much must my myself near
-    neither no nor not now of off often on once one only or other others otherwise our ours ourselves
-    out over own per perhaps rather same several she should since so some such than that the their
-    theirs them themselves then there thereby therefore these they this those though through thus to
-    together too toward towards under until up upon us use used uses using very via was we well were
-    what whatever when where whereas whether which while who whom whose why will with within without
-    would yet you your yours yourself
-    paper papers propose proposed proposes present presents presented introduce introduces introduced
-    show shows shown showed demonstrate demonstrates demonstrated result results approach approaches
-    method methods novel new based study studies work works existing recent recently further moreover
-    furthermore specifically particular particularly various significant significantly achieve
-    achieves achieved state art first two three well including include includes provide provides
-    provided effective effectively address addresses problem problems task tasks different respectively
-    """.split()
-)
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = re.compile(rf"[^\W_{_CJK}]+")
-"""A run of letters and digits other than CJK (one plain class: linear time)."""
-_CJK_RUN = re.compile(rf"[{_CJK}]{{2,}}")
-_AUTHOR, _CATEGORY, _PRIMARY = "\x00a:", "\x00c:", "\x00p:"
-"""Prefixes that keep author and category terms apart from words (no folded word holds a NUL)."""
-
-
-def _stem(word: str) -> str:
-    """Cut an English plural ending so "models" meets "model"; nothing cleverer (no dictionary)."""
-    if len(word) <= 3 or not word.endswith("s") or not word.isascii():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if word.endswith(("ss", "us", "is", "ys", "as", "os")):
-        return word
-    return word[:-1]
-
-
-class _Terms(dict[str, str]):
-    """Folded word -> its term (``""`` for a word that is none: function word, digits, one letter).
-
-    A memo filled on first sight of each word, so the per-word Python work runs once per distinct word
-    of the library, and each paper's words are mapped by ``map`` over ``__getitem__`` at C speed.
-    """
-
-    def __missing__(self, word: str) -> str:
-        term = "" if len(word) < 2 or word.isdigit() or word in _STOP else _stem(word)
-        self[word] = term
-        return term
-
-
-def tokens(text: str, memo: _Terms | None = None) -> list[str]:
-    """The terms of some text: kept words, pairs of neighbouring kept words, CJK character pairs.
-
-    ``text`` is folded here; a function word or a digit-only token breaks a pair, so "the cache of a
-    model" pairs nothing across "of a".
-    """
-    folded = normalize(text)
-    mapped = list(map((memo if memo is not None else _Terms()).__getitem__, _WORD.findall(folded)))
-    out = [term for term in mapped if term]
-    out += [a + " " + b for a, b in pairwise(mapped) if a and b]
-    if not folded.isascii():
-        for run in _CJK_RUN.findall(folded):
-            out += [run[i : i + 2] for i in range(len(run) - 1)]
-    return out
-
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
@@ -150,72 +88,6 @@ class Ranked:
 
     paper_id: str
     score: float
-
-
-class _Numbering(dict[str, int]):
-    """Term -> number, a new number for each new term (so ``map`` can number a paper's terms in C)."""
-
-    def __missing__(self, term: str) -> int:
-        number = self[term] = len(self)
-        return number
-
-
-_EDGE_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7"
-
-
-class _WordNumbers(dict[str, int]):
-    """A whitespace-separated token as found in folded text -> its term's number, or -1 for none.
-
-    Filled on first sight of each token, so the per-word Python work (edge punctuation, function
-    words, digits, plural endings) runs once per distinct token of the library; every paper's tokens
-    are then numbered by ``map`` over ``__getitem__`` at C speed. A hyphenated compound stays one
-    term ("self-supervised"): consistent across papers, and more telling than its parts.
-    """
-
-    def __init__(self, numbering: _Numbering) -> None:
-        super().__init__()
-        self.numbering = numbering
-
-    def __missing__(self, token: str) -> int:
-        word = token.strip(_EDGE_PUNCTUATION)
-        if len(word) < 2 or word in _STOP or word.replace(".", "").isdigit():
-            number = -1
-        else:
-            number = self.numbering[_stem(word)]
-        self[token] = number
-        return number
-
-
-Document = tuple[str, str, str, Sequence[str], Sequence[str]]
-"""What the index reads of a paper: id, title and whole text (title, authors, keywords, summary), its
-authors and its categories, all folded as the query language folds them (:func:`normalize`)."""
-
-
-def paper_document(paper: Paper) -> Document:
-    """A paper's :data:`Document`, folded here (the CLI's path: markup stripped, text folded)."""
-    title = normalize(paper.title)
-    summary = normalize(html_to_text(paper.summary_html[: TEXT_CAP * 2]))
-    body = " ".join((title, *map(normalize, paper.keywords), summary))
-    return (
-        paper.id,
-        title,
-        body,
-        [normalize(a) for a in paper.authors[:AUTHORS_CAP]],
-        [normalize(c) for c in paper.categories[:AUTHORS_CAP]],
-    )
-
-
-def row_document(row: PaperFields, text: str) -> Document:
-    """A paper's :data:`Document` from the store's search row and summary text, both folded already
-    (the app's path: no paper is decoded, no text folded again)."""
-    categories = row.categories[1:]
-    return (
-        row.paper_id,
-        row.title,
-        row.short + "\n" + text,
-        row.authors.split("\n")[:AUTHORS_CAP] if row.authors else [],
-        categories.split("\n")[:AUTHORS_CAP] if categories else [],
-    )
 
 
 class Profile:
@@ -330,10 +202,10 @@ class RankIndex:
         only the titles, and asks for the text of the best candidates when it looks for word pairs
         (keeping every text would hold ~14 MB at 10,000 papers, 140 MB at 100,000).
         """
-        numbering = _Numbering()
-        words = _WordNumbers(numbering)
+        numbering = Numbering()
+        words = WordNumbers(numbering)
         word_number = words.__getitem__
-        memo = _Terms()
+        memo = Terms()
         flat: list[int] = []  # a list while it grows (extending an array from a set is slower) ...
         packed = array("i")  # ... packed into the array a chunk at a time, so the list stays small
         frequency: Counter[int] = Counter()
@@ -349,7 +221,7 @@ class RankIndex:
             if paper_id in self._position:
                 continue
             body = body[:TEXT_CAP]
-            if body.isascii() or not _CJK_RUN.search(body):
+            if body.isascii() or not CJK_RUN.search(body):
                 distinct = set(map(word_number, set(body.split())))
                 in_title = set(map(word_number, title.split()))
             else:  # Chinese, Japanese or Korean: character pairs, found by the slower regex path
@@ -367,10 +239,10 @@ class RankIndex:
             ends.append(len(packed) + len(flat))
             flat.extend(in_title)
             ends.append(len(packed) + len(flat))
-            names = [_AUTHOR + name for name in authors]
+            names = [AUTHOR + name for name in authors]
             if categories:  # the primary category once more, as a term of its own
-                names += [_CATEGORY + c for c in dict.fromkeys(categories)]
-                names.append(_PRIMARY + categories[0])
+                names += [CATEGORY + c for c in dict.fromkeys(categories)]
+                names.append(PRIMARY + categories[0])
             flat.extend(map(numbering.__getitem__, names))
             ends.append(len(packed) + len(flat))
             if len(flat) >= _CHUNK:
@@ -395,7 +267,7 @@ class RankIndex:
         ceiling = total * MAX_DF_SHARE
         for number, term in enumerate(self.vocabulary):
             if term.startswith("\x00"):
-                self.idf[number] *= AUTHOR_WEIGHT if term.startswith(_AUTHOR) else CATEGORY_WEIGHT
+                self.idf[number] *= AUTHOR_WEIGHT if term.startswith(AUTHOR) else CATEGORY_WEIGHT
             elif df[number] > ceiling:
                 self.idf[number] = 0.0  # in most papers: the field's own stopword
         mean = (sum(self._lengths) / total) if total else 1.0
@@ -536,12 +408,12 @@ def _display_names(paper: Paper | None) -> dict[str, str]:
     """The paper's authors and categories as it spells them ("Müller", not "muller"), by term."""
     if paper is None:
         return {}
-    names = {_AUTHOR + normalize(name): " ".join(name.split()) for name in paper.authors[:AUTHORS_CAP]}
-    names.update((_CATEGORY + normalize(c), c.strip()) for c in paper.categories[:AUTHORS_CAP])
+    names = {AUTHOR + normalize(name): " ".join(name.split()) for name in paper.authors[:AUTHORS_CAP]}
+    names.update((CATEGORY + normalize(c), c.strip()) for c in paper.categories[:AUTHORS_CAP])
     return names
 
 
-def _plain_terms(text: str, memo: _Terms) -> list[str]:
+def _plain_terms(text: str, memo: Terms) -> list[str]:
     """Words and CJK character pairs, no word pairs: the slower path for CJK text."""
     return [term for term in tokens(text, memo) if " " not in term]
 
@@ -552,8 +424,8 @@ def _reason_line(contributions: list[tuple[float, str]], names: dict[str, str]) 
     category does not hide the words that carry the rest."""
     totals: dict[str, float] = {}
     for value, term in contributions:
-        if term.startswith(_PRIMARY):
-            term = _CATEGORY + term[len(_PRIMARY) :]
+        if term.startswith(PRIMARY):
+            term = CATEGORY + term[len(PRIMARY) :]
         kind = term[:3] if term.startswith("\x00") else "w"
         if " " not in term or kind != "w":
             totals[kind] = totals.get(kind, 0.0) + value
@@ -561,16 +433,16 @@ def _reason_line(contributions: list[tuple[float, str]], names: dict[str, str]) 
     authors: list[str] = []
     categories: list[str] = []
     for value, term in contributions:
-        if term.startswith(_PRIMARY):  # the primary category's second term: named as a category
-            term = _CATEGORY + term[len(_PRIMARY) :]
+        if term.startswith(PRIMARY):  # the primary category's second term: named as a category
+            term = CATEGORY + term[len(PRIMARY) :]
         kind = term[:3] if term.startswith("\x00") else "w"
         if value < totals.get(kind, 0.0) * REASON_SHARE:
             continue
-        if term.startswith(_AUTHOR):
+        if term.startswith(AUTHOR):
             if len(authors) < 2:
-                authors.append(names.get(term, term[len(_AUTHOR) :]))
-        elif term.startswith(_CATEGORY):
-            name = names.get(term, term[len(_CATEGORY) :])
+                authors.append(names.get(term, term[len(AUTHOR) :]))
+        elif term.startswith(CATEGORY):
+            name = names.get(term, term[len(CATEGORY) :])
             if len(categories) < 2 and name not in categories:
                 categories.append(name)
         elif len(words) < REASON_WORDS:

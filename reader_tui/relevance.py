@@ -22,9 +22,10 @@ from typing import Any
 
 from reader_tui.library import Listing
 from reader_tui.model import Paper, PaperState
-from reader_tui.rank import Document, Profile, RankIndex, row_document
+from reader_tui.rank import Profile, RankIndex
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
+from reader_tui.terms import Document, row_document
 
 READ_PROFILE_MAX = 1_000
 """Read papers in the profile at most, the most recently published first."""

@@ -246,7 +246,7 @@ def test_the_stores_folded_rows_rank_as_the_papers_own() -> None:
     """The app indexes the store's search rows and summary texts (folded already); the CLI folds the
     papers itself: the same order, and the same reasons for the paper shown."""
     from reader_tui.query import PaperFields
-    from reader_tui.rank import row_document
+    from reader_tui.terms import row_document
 
     rows = [PaperFields(p) for p in LIBRARY]
     from_rows = RankIndex(documents=[row_document(row, row.text or "") for row in rows])
