@@ -151,15 +151,6 @@ class PaperCache:
         with self._read_lock:
             return self._reader.execute(sql, args).fetchall()
 
-    def _read_apart(self, sql: str) -> list[Any]:
-        """A long read on a connection of its own, so that the rows being drawn meanwhile (``get``) never
-        wait for it."""
-        db = self._connect()
-        try:
-            return db.execute(sql).fetchall()
-        finally:
-            db.close()
-
     def _max_version(self) -> int:
         return int(self._read("SELECT coalesce(max(version), 0) FROM paper")[0][0])
 
@@ -228,7 +219,8 @@ class PaperCache:
 
     def rows(self) -> list[PaperFields]:
         """Every paper's search fields, newest first (see ``_NEWEST_FIRST``)."""
-        found = self._read_apart(_NEWEST_FIRST)
+        with contextlib.closing(self._connect()) as db:  # its own: the rows drawn meanwhile never wait
+            found = db.execute(_NEWEST_FIRST).fetchall()
         rows: list[PaperFields] = []
         for start in range(0, len(found), _BATCH):  # one json.loads a batch: ~40% less than one a row
             batch = found[start : start + _BATCH]
