@@ -191,18 +191,19 @@ def main() -> int:
             first_count = f"({args.items}/{str(args.items)[:4]}"  # newsboat cuts the count column
             for _ in range(args.runs):
                 started = launch(nb)
+                pid = pid_of_pane()  # asked before, so that the CPU time is read as soon as the screen shows
                 wait_for(lambda s: first_count in s, 60)
                 figures["nb_list"].append(time.perf_counter() - started)
                 tmux("send-keys", "Enter")
                 wait_for(lambda s: "Articles in feed" in s, 60)
                 figures["nb_items"].append(time.perf_counter() - started)
-                figures["nb_items_cpu"].append(cpu_seconds(pid_of_pane()))
+                figures["nb_items_cpu"].append(cpu_seconds(pid))
                 tmux("send-keys", "Q")
                 time.sleep(0.5)
                 started = launch(ours)
+                pid = pid_of_pane()  # not after: the app goes on (its refresh starts once the list is shown)
                 wait_for(lambda s: count_text(total, total) in s, 60)
                 figures["start"].append(time.perf_counter() - started)
-                pid = pid_of_pane()
                 figures["start_cpu"].append(cpu_seconds(pid))
                 time.sleep(1.0)  # let the start-up refresh of the (unchanged) feeds finish
                 figures["keystroke"] += filter_keystrokes(counts, total)
