@@ -159,7 +159,7 @@ def fold(ours: Tables, theirs: Tables) -> set[str]:
     changed: set[str] = set()
     for pid, state in theirs["state"].items():
         old = ours["state"].get(pid)
-        new = ours["state"][pid] = state if old is None else merge_state(old, state)
+        new = ours["state"][pid] = state if old is None or old == state else merge_state(old, state)
         if old is None or any(getattr(old, f) != getattr(new, f) for f in STATE_FIELDS):
             changed.add(pid)
     for name in _STAMPED:
