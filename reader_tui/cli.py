@@ -292,7 +292,10 @@ def _cmd_view(args: argparse.Namespace) -> int:
                 from reader_tui.refresh import new_ids
 
                 saved = views(store)
-                counts = unread_counts(store, store.papers(), new_ids=frozenset(new_ids(store)))
+                numbers, _ = unread_counts(
+                    store, store.rows(), [v.query for v in saved], new_ids=frozenset(new_ids(store))
+                )
+                counts = {v.name: number for v, number in zip(saved, numbers, strict=True)}
                 if args.json:
                     rows = [{"name": v.name, "query": v.query, "unread": counts[v.name]} for v in saved]
                     _say_json(rows)

@@ -20,6 +20,7 @@ from reader_tui.model import Paper
 from reader_tui.query import MatchContext, PaperFields, Query, QueryError, SearchIndex, notes_of, parse_query
 from reader_tui.relevance import ForYou
 from reader_tui.store import Store
+from reader_tui.views import unread_counts
 
 VIEWS = {"all": "", "unread": "unread only", "starred": "starred only"}
 """View name -> what the filter bar's status says about it."""
@@ -152,27 +153,16 @@ class PaperView:
         return self.for_you.order(self.library.of(ids), state)
 
     def unread_counts(self, queries: Sequence[str]) -> tuple[list[int], int]:
-        """Unread papers of the library matching each query (0 for one that no longer parses), and
-        unread papers in all: over the store's rows, so no paper is decoded (the views switcher)."""
-        state = self.store.state
-        unread = [row for row in self._search_rows() if not state(row.paper_id).read]
-        context = MatchContext(now=self.clock(), state_of=state, new_ids=self.new_ids)
-        index = SearchIndex(self.store.summary_hits)  # its own: the filter's keeps its memo of the list
-        counts = []
-        for text in queries:
-            try:
-                counts.append(len(index.filter_rows(parse_query(text), unread, context)))
-            except QueryError:
-                counts.append(0)
-        return counts, len(unread)
+        """Unread papers of the library matching each query, and unread papers in all (the views
+        switcher): :func:`~reader_tui.views.unread_counts` over the rows this view lists."""
+        return unread_counts(self.store, self._search_rows(), queries, self.new_ids, self.clock())
 
     def status(self) -> str:
         """What the filter bar says after the count: the view and the order."""
         starred = 0
         if self.for_you.relevance is not None:
             starred = len(self.for_you.relevance.profile.starred)
-        label = " ".join(filter(None, (VIEWS[self.view], self.for_you.label(starred))))
-        return label
+        return " ".join(filter(None, (VIEWS[self.view], self.for_you.label(starred))))
 
     def select(self, paper_id: str) -> None:
         """Remember the paper under the cursor for next start."""

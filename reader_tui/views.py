@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reader_tui.model import Paper
-from reader_tui.query import MatchContext, QueryError, SearchIndex, parse_query
+from reader_tui.query import MatchContext, PaperFields, QueryError, SearchIndex, notes_of, parse_query
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
 
@@ -99,20 +98,24 @@ def remove_view(store: Store, name: str) -> View:
 
 def unread_counts(
     store: Store,
-    papers: Sequence[Paper],
-    index: SearchIndex | None = None,
+    rows: Sequence[PaperFields],
+    queries: Sequence[str],
     new_ids: frozenset[str] = frozenset(),
-) -> dict[str, int]:
-    """Unread papers per view (a view whose query no longer parses counts 0)."""
-    index = index if index is not None else SearchIndex()
-    context = MatchContext(now=datetime.now(UTC), state_of=store.state, new_ids=new_ids)
-    unread = [p for p in papers if not store.state(p.id).read]
-    counts: dict[str, int] = {}
-    for view in views(store):
+    now: datetime | None = None,
+) -> tuple[list[int], int]:
+    """Unread papers among the store's search ``rows`` matching each query (0 for one that no longer
+    parses), and unread papers in all; no paper is decoded. The app's switcher and ``view list`` both
+    count here, so they agree with each other and with the filter (notes included)."""
+    state = store.state
+    unread = [row for row in rows if not state(row.paper_id).read]
+    context = MatchContext(
+        now=now or datetime.now(UTC), state_of=state, new_ids=new_ids, notes=notes_of(store.states())
+    )
+    index = SearchIndex(store.summary_hits)
+    counts = []
+    for text in queries:
         try:
-            query = parse_query(view.query)
+            counts.append(len(index.filter_rows(parse_query(text), unread, context)))
         except QueryError:
-            counts[view.name] = 0
-            continue
-        counts[view.name] = len(index.filter(query, unread, context))
-    return counts
+            counts.append(0)
+    return counts, len(unread)

@@ -135,6 +135,18 @@ def test_views_save_list_filter_and_remove(library: Run) -> None:
     assert [v["name"] for v in json.loads(out)] == ["nlp"]
 
 
+def test_a_views_unread_count_is_what_its_list_shows_notes_included(library: Run) -> None:
+    """A bare word finds a paper by its note in the filter, so the view's count counts it too."""
+    _, out, _ = library("list")
+    first = by_date_ids(out)[0]
+    assert library("mark", first, "--note", "zyzzyva baseline")[0] == 0
+    assert library("view", "add", "mine", "zyzzyva")[0] == 0
+    _, listed, _ = library("list", "--view", "mine")
+    assert by_date_ids(listed) == [first]
+    code, out, _ = library("view", "list", "--json")
+    assert code == 0 and json.loads(out) == [{"name": "mine", "query": "zyzzyva", "unread": 1}]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
