@@ -153,7 +153,7 @@ def _read_tree(doc: tree.Document, content: bytes, source: str) -> ParseResult |
         try:
             paper = module.read_item(item, ctx)
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            warnings.append(f"item {number + 1} skipped: {clean_line(str(exc)) or type(exc).__name__}")
+            warnings.append(_skipped(number + 1, exc))
             paper = None
         else:
             if paper is None:
@@ -186,8 +186,13 @@ def _generic(
     try:
         return generic.to_paper(entry, ctx, identifiers=identifiers)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
+        warnings.append(_skipped(number, exc))
         return None
+
+
+def _skipped(number: int, exc: Exception) -> str:
+    """The warning for an item a format module could not read (the rest of the feed is kept)."""
+    return f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}"
 
 
 def _dedupe(papers: Any) -> list[Paper]:
@@ -238,7 +243,7 @@ def _read_entries(
                     renamed[former] = paper.id
             read.append(paper)
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            warnings.append(f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}")
+            warnings.append(_skipped(number, exc))
     papers = _dedupe(read)
     if not papers:
         raise FeedError(source, f"no usable entries ({warnings[-1]})")
