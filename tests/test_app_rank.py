@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from conftest import APP_SIZE, Harness
+from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
 from reader_tui.feeds import load_feed
 from reader_tui.library import ingest
+from reader_tui.model import Paper
 from reader_tui.store import Store
 from reader_tui.ui.annotate import NoteScreen, PromptScreen
 from reader_tui.ui.app import ReaderApp
@@ -40,6 +42,16 @@ def library(harness: Harness, starred: list[str] = ()) -> Store:  # type: ignore
     for paper_id in starred:
         store.set_starred(paper_id, True)
     return store
+
+
+async def open_note(harness: Harness, pilot: Pilot[None], app: ReaderApp) -> Paper:
+    """Once the app has settled: ``e`` on the paper under the cursor, until the note dialog is up."""
+    await harness.settle(pilot)
+    paper = app.current
+    assert paper is not None
+    await pilot.press("e")
+    await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
+    return paper
 
 
 async def test_for_you_with_nothing_starred_stays_by_date_and_says_so(harness: Harness) -> None:
@@ -138,11 +150,7 @@ async def test_note_in_the_app_is_saved_shown_and_searchable(harness: Harness) -
     store = library(harness)
     app = harness.app([str(LEGACY)], store=store)
     async with app.run_test(size=APP_SIZE) as pilot:
-        await harness.settle(pilot)
-        paper = app.current
-        assert paper is not None
-        await pilot.press("e")
-        await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        paper = await open_note(harness, pilot, app)
         await pilot.press(*"zebrafish baseline")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -250,11 +258,7 @@ async def test_the_editor_key_without_a_terminal_says_so_and_keeps_the_note_open
     store = library(harness)
     app = harness.app([str(LEGACY)], store=store)
     async with app.run_test(size=APP_SIZE) as pilot:
-        await harness.settle(pilot)
-        paper = app.current
-        assert paper is not None
-        await pilot.press("e")
-        await harness.wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
+        paper = await open_note(harness, pilot, app)
         await pilot.press(*"kept", "ctrl+e")
         await harness.wait_until(pilot, lambda: any("editor" in n for n in harness.notifications(app)))
         assert isinstance(app.screen, NoteScreen)  # headless: no terminal to hand over, nothing lost
