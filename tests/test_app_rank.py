@@ -304,3 +304,23 @@ async def test_for_you_comes_back_next_start_with_the_reason_of_the_first_paper(
         assert "for you" in status(app)
         assert app.paper_list.cursor == 0 and CATEGORY[listed(app)[0]] == "cs.RO"
         assert "Why" in header(app) and "cs.RO" in header(app)  # the paper shown before ranking too
+
+
+async def test_a_view_whose_name_and_query_look_like_markup_is_listed_as_written_in_the_palette(
+    harness: Harness,
+) -> None:
+    """The palette parses its titles and help as markup: a view's name and query are the user's text,
+    shown as typed (a stray ``[/b]`` must not take the palette down, ``[red]`` must not vanish)."""
+    store = library(harness)
+    add_view(store, "[red]rl[/red] [/b]", "title:[/b] OR robot")
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"View: ")
+        await harness.wait_until(pilot, lambda: "View: [red]rl[/red] [/b]" in harness.screen_text(app))
+        assert "title:[/b] OR robot" in harness.screen_text(app)
+        await pilot.press("enter")
+        await harness.settle(pilot)
+        assert app.filter_bar.text == "title:[/b] OR robot"

@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
 
 from reader_tui import paths
@@ -326,8 +327,9 @@ class ReaderApp(TriageActions):
             )
         from reader_tui.views import views
 
-        for view in views(self.store):  # each saved view, by name
-            yield SystemCommand(f"View: {view.name}", view.query, partial(self._show_view, view.query))
+        for view in views(self.store):  # each saved view, by name; the palette reads both as markup
+            title, query = escape(f"View: {view.name}"), escape(view.query)
+            yield SystemCommand(title, query, partial(self._show_view, view.query))
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
