@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate_papers  # noqa: E402
 from reader_tui.library import newest_first  # noqa: E402
-from reader_tui.query import MatchContext, SearchIndex, parse_query  # noqa: E402
+from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query  # noqa: E402
 from reader_tui.store import Store  # noqa: E402
 
 SOCKET = "reader-tui-bench"
@@ -86,10 +86,10 @@ def build_library(home: Path, size: int) -> list[str]:
 def expected_counts(home: Path, query: str) -> list[int]:
     """Match counts after each keystroke of ``query``, computed with the domain layer."""
     with Store(home / "data") as store:
-        papers = store.papers()
+        rows = [PaperFields(paper) for paper in store.papers()]
         index = SearchIndex()
         context = MatchContext(now=datetime.now(UTC), state_of=store.state)
-        return [len(index.filter(parse_query(query[: i + 1]), papers, context)) for i in range(len(query))]
+        return [len(index.filter_rows(parse_query(query[: i + 1]), rows, context)) for i in range(len(query))]
 
 
 def detail_shows(screen_text: str, title_start: str) -> bool:

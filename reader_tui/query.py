@@ -33,14 +33,15 @@ UI keeps showing the last good result meanwhile. ``OR`` is the keyword only in c
 is an ordinary word; a ``word:`` with an unknown field is an error rather than silently a word
 (``http:``/``https:`` and any ``scheme://…`` token stay words, so pasting a URL works).
 
-Speed: :class:`SearchIndex` normalises each paper once (cached by id) into :class:`PaperFields`
-(about 50 µs a paper, so call :meth:`SearchIndex.prime` in a worker after loading a big library);
+Speed: each paper is normalised once into :class:`PaperFields` (about 50 µs a paper: the store builds
+them when it saves a paper and keeps them, so loading a library normalises nothing);
 a parsed :class:`Query` compiles into closures over those, so a keystroke costs only ``in``
 checks on prepared strings: about 80-120 ms for one or two words over 100k papers with
 1,500-character summaries, and a few ms once the user is extending the word they typed.
 Scoped terms other than ``cat:``/``feed:`` cost a ``str.find`` call per paper (~0.3 µs).
-``bench/bench_query.py`` measures it. Memory: the index holds about one string per paper, the
-summary's text with the short fields in front (~3 KB a paper for a 2,500-character summary).
+``bench/bench_query.py`` measures it. Memory: a row holds its short fields in one string; the
+summary's text stays in the store (a row built in memory holds it too: ~3 KB a paper for a
+2,500-character summary).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ import html
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -268,7 +269,6 @@ class PaperFields:
         "day",
         "feeds",
         "other_id",
-        "paper",
         "paper_id",
         "short",
         "sources",
@@ -278,7 +278,6 @@ class PaperFields:
     )
 
     def __init__(self, paper: Paper, *, with_text: bool = True) -> None:
-        self.paper: Paper | None = paper
         self.paper_id = paper.id
         title, authors, affiliations, keywords, categories, feeds, pid, arxiv_id = _normalize_fields(paper)
         # Where each short field ends (each is followed by one "\n"), unrolled: this runs per paper.
@@ -313,7 +312,7 @@ class PaperFields:
     def from_record(cls, paper_id: str, record: list[Any]) -> PaperFields:
         """Fields kept by the store (:meth:`record`), for a paper whose summary stays on disk."""
         fields = cls.__new__(cls)
-        fields.paper, fields.paper_id, fields.text = None, paper_id, None
+        fields.paper_id, fields.text = paper_id, None
         (
             short,
             fields.bounds,
@@ -691,7 +690,7 @@ class Query:
 
     def matches(self, paper: Paper, ctx: MatchContext) -> bool:
         """Whether one paper matches. Normalises the paper on the spot: for lists use
-        :meth:`SearchIndex.filter`, which reuses cached fields."""
+        :meth:`SearchIndex.filter_rows` over rows built once (the store keeps them)."""
         return self.predicate(ctx)(PaperFields(paper))
 
 
@@ -910,25 +909,17 @@ def _refines(new: tuple[_Term, ...], old: tuple[_Term, ...]) -> bool:
 
 
 class SearchIndex:
-    """Normalised fields per paper, and the filtering of a list of them.
-
-    Two kinds of list: :meth:`filter` takes ``Paper`` objects and builds their fields lazily, cached by
-    id (reused while built from the very same object or an equal one; call :meth:`invalidate` after
-    mutating a ``Paper`` in place); :meth:`filter_rows` takes fields the store kept
-    (:meth:`PaperFields.from_record`), whose summaries are searched through ``summary_hits``.
+    """The filtering of a list of :class:`PaperFields` rows: the store's (:meth:`PaperFields.from_record`,
+    whose summaries stay on disk and are searched through ``summary_hits``) or rows built in memory.
 
     The index remembers the last list it was given (so a keystroke does no per-paper lookups) and the
     positions matching the last query's plain text terms: while the user keeps typing a word
     (``transf`` → ``transfo``), only the previous matches are searched again. Use one index from one
-    thread at a time (``prime`` excepted: it only adds cache entries).
+    thread at a time.
     """
 
     def __init__(self, summary_hits: SummaryHits | None = None) -> None:
         self.summary_hits = summary_hits or _no_hits
-        self._cache: dict[str, PaperFields] = {}
-        self._generation = 0
-        self._source: Sequence[Paper] | list[PaperFields] | None = None
-        self._snapshot: list[Paper] | None = None
         self._rows: list[PaperFields] = []
         self._shorts: list[str] = []
         self._texts: list[str] = []
@@ -936,62 +927,17 @@ class SearchIndex:
         self._bounds: list[int] = []
         self._on_disk = False
         self._hits: dict[str, Set[str]] = {}
-        self._memo: tuple[int, tuple[_Term, ...], list[int]] | None = None
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-    def fields(self, paper: Paper) -> PaperFields:
-        """The paper's normalised fields, from the cache when still valid."""
-        cached = self._cache.get(paper.id)
-        if cached is not None:
-            if cached.paper is paper:
-                return cached
-            if cached.paper == paper:
-                cached.paper = paper
-                return cached
-        built = PaperFields(paper)
-        self._cache[paper.id] = built
-        return built
-
-    def prime(self, papers: Iterable[Paper]) -> None:
-        """Build (or refresh) the fields of ``papers`` now."""
-        for paper in papers:
-            self.fields(paper)
-
-    def invalidate(self, paper_id: str) -> None:
-        """Forget one paper's fields (after its ``Paper`` object was changed in place)."""
-        self._cache.pop(paper_id, None)
-        self._forget_list()
-
-    def clear(self) -> None:
-        """Forget every paper (e.g. after the library was replaced)."""
-        self._cache.clear()
-        self._forget_list()
-
-    def _forget_list(self) -> None:
-        self._generation += 1
-        self._source = self._snapshot = None
-        self._rows, self._shorts, self._texts, self._ids, self._bounds = [], [], [], [], []
-        self._hits, self._memo = {}, None
+        self._memo: tuple[tuple[_Term, ...], list[int]] | None = None
 
     def _use(self, rows: list[PaperFields]) -> None:
+        """Take a new list (the library was loaded again): its columns, and nothing of the last one's."""
+        self._hits, self._memo = {}, None
         self._rows = rows
         self._shorts = [row.short for row in rows]
         self._texts = [row.text or "" for row in rows]
         self._ids = [row.paper_id for row in rows]
         self._bounds = [row.bounds for row in rows]
         self._on_disk = any(row.text is None for row in rows)
-
-    def _rows_for(self, papers: list[Paper]) -> None:
-        # List equality is a C loop that needs no call for identical elements (about 1 ms for
-        # 100k); equal but fresh objects (a reload) cost a dataclass comparison each, so the
-        # snapshot then takes the new objects and the next keystroke is back to identity checks.
-        if self._snapshot is None or self._snapshot != papers:
-            rows = [self.fields(paper) for paper in papers]
-            self._forget_list()
-            self._use(rows)
-        self._snapshot = list(papers)
 
     def _summary(self, needle: str, among: list[str] | None = None) -> Set[str]:
         """The store's answer (kept for the query's needles), or for ``among`` alone when they are few."""
@@ -1008,10 +954,10 @@ class SearchIndex:
             return None
         memo = self._memo
         positions: list[int] | None = None
-        if memo is not None and memo[0] == self._generation and _refines(terms, memo[1]):
-            if memo[1] == terms:
-                return memo[2]
-            positions = memo[2]
+        if memo is not None and _refines(terms, memo[0]):
+            if memo[0] == terms:
+                return memo[1]
+            positions = memo[1]
         rows, shorts, texts, ids, bounds = self._rows, self._shorts, self._texts, self._ids, self._bounds
         for attr, needle in terms:
             if attr == "hay":
@@ -1057,7 +1003,7 @@ class SearchIndex:
             else:
                 positions = [i for i in positions if test(rows[i])]
         assert positions is not None
-        self._memo = (self._generation, terms, positions)
+        self._memo = (terms, positions)
         needles = {needle for _, needle in terms}  # ~8 MB a needle at 100k papers: keep this query's
         self._hits = {needle: hits for needle, hits in self._hits.items() if needle in needles}
         return positions
@@ -1085,22 +1031,11 @@ class SearchIndex:
             return [i for i, row in enumerate(rows) if predicate(row)]
         return [i for i in positions if predicate(rows[i])]
 
-    def filter(self, query: Query, papers: Sequence[Paper], ctx: MatchContext) -> list[Paper]:
-        """The papers that match ``query``, in their given order."""
-        papers = papers if isinstance(papers, list) else list(papers)
-        if query.is_empty:
-            return list(papers)
-        self._rows_for(papers)
-        positions = self._match(query, ctx)
-        return list(papers) if positions is None else [papers[i] for i in positions]
-
     def filter_rows(self, query: Query, rows: list[PaperFields], ctx: MatchContext) -> list[PaperFields]:
         """The rows that match ``query``, in their given order (``rows`` is kept: do not change it)."""
         if query.is_empty:
             return rows
-        if rows is not self._source:
-            self._forget_list()
-            self._source = rows
+        if rows is not self._rows:
             self._use(rows)
         positions = self._match(query, ctx)
         return rows if positions is None else [rows[i] for i in positions]

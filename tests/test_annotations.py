@@ -12,7 +12,7 @@ import pytest
 from reader_tui import cite
 from reader_tui.annotations import clean_tags, known_tags, parse_tags
 from reader_tui.model import Paper, PaperState
-from reader_tui.query import MatchContext, QueryError, SearchIndex, notes_of, parse_query
+from reader_tui.query import MatchContext, PaperFields, QueryError, SearchIndex, notes_of, parse_query
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 DIGEST = FEEDS / "ftxj-2026-05-29.xml"
@@ -38,7 +38,12 @@ def ids(query: str, states: dict[str, PaperState] = STATES) -> list[str]:
         state_of=lambda pid: states.get(pid, PaperState()),
         notes=notes_of(states),
     )
-    return [p.id for p in SearchIndex().filter(parse_query(query), PAPERS, context)]
+    return matching(query, context)
+
+
+def matching(query: str, context: MatchContext) -> list[str]:
+    rows = [PaperFields(paper) for paper in PAPERS]
+    return [row.paper_id for row in SearchIndex().filter_rows(parse_query(query), rows, context)]
 
 
 @pytest.mark.parametrize(
@@ -69,11 +74,10 @@ def test_notes_are_not_searched_when_the_caller_gives_none() -> None:
     context = MatchContext(
         now=datetime(2026, 6, 1, tzinfo=UTC), state_of=lambda pid: STATES.get(pid, PaperState())
     )
-    found = SearchIndex().filter(parse_query("medusa"), PAPERS, context)
-    assert found == []
+    assert matching("medusa", context) == []
     # ...but note: and has:note still read the state itself.
-    assert [p.id for p in SearchIndex().filter(parse_query("note:medusa"), PAPERS, context)] == ["a"]
-    assert [p.id for p in SearchIndex().filter(parse_query("has:note"), PAPERS, context)] == ["a", "c"]
+    assert matching("note:medusa", context) == ["a"]
+    assert matching("has:note", context) == ["a", "c"]
 
 
 @pytest.mark.parametrize("query", ["has:", "has:pdf", "tag:", "note:"])

@@ -20,7 +20,7 @@ from reader_tui import cite
 from reader_tui.feeds import load_feed
 from reader_tui.library import ingest, newest_first, sample_sources
 from reader_tui.model import Links, Paper
-from reader_tui.query import MatchContext, SearchIndex, parse_query
+from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
 from reader_tui.store import Store
 from reader_tui.ui.app import ReaderApp
 from reader_tui.ui.detail import DetailPane
@@ -365,7 +365,8 @@ async def test_command_palette_runs_a_command(harness: Harness) -> None:
 
 def expected_matches(app: ReaderApp, text: str) -> list[str]:
     context = MatchContext(now=FIXED_NOW, state_of=app.store.state)
-    return [paper.id for paper in SearchIndex().filter(parse_query(text), app.papers_view.library, context)]
+    rows = [PaperFields(paper) for paper in app.papers_view.library]  # in memory: not the app's own rows
+    return [row.paper_id for row in SearchIndex().filter_rows(parse_query(text), rows, context)]
 
 
 async def test_filter_bar_filters_live_escape_clears_enter_keeps(harness: Harness) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from conftest import FIXED_NOW, Harness, burst
 from textual.widgets import Input
 
-from reader_tui.query import MatchContext, SearchIndex, parse_query
+from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
 from reader_tui.ui.detail import DetailPane
 from reader_tui.ui.help import HelpScreen
 from reader_tui.ui.paper_list import PaperList
@@ -26,9 +26,10 @@ async def test_slash_then_a_word_in_one_burst_lands_in_the_filter_bar(harness: H
         assert isinstance(app.focused, Input)
         assert harness.opened.calls == []  # the "a" did not reach the list (open the abstract page)
         context = MatchContext(now=FIXED_NOW, state_of=app.store.state)
-        expected = SearchIndex().filter(parse_query("agent"), app.papers_view.library, context)
+        rows = [PaperFields(paper) for paper in app.papers_view.library]
+        expected = SearchIndex().filter_rows(parse_query("agent"), rows, context)
         assert 0 < len(expected) < len(app.papers_view.library)
-        assert [p.id for p in app.paper_list.papers] == [p.id for p in expected]
+        assert [p.id for p in app.paper_list.papers] == [row.paper_id for row in expected]
 
 
 async def test_enter_and_escape_hand_the_next_keys_back_to_the_list(harness: Harness) -> None:

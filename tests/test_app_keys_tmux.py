@@ -17,7 +17,7 @@ import pytest
 from tmux_terminal import Tmux, needs_tmux
 
 from bench.generate import generate_papers
-from reader_tui.query import MatchContext, SearchIndex, parse_query
+from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
 from reader_tui.store import Store
 
 pytestmark = needs_tmux
@@ -59,7 +59,8 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     with Store(data) as store:
         store.add_papers(generate_papers(10_000))
         context = MatchContext(now=datetime.now(UTC), state_of=store.state)
-        return data, len(SearchIndex().filter(parse_query(QUERY), store.papers(), context))
+        rows = [PaperFields(paper) for paper in store.papers()]
+        return data, len(SearchIndex().filter_rows(parse_query(QUERY), rows, context))
 
 
 @pytest.mark.slow

@@ -557,7 +557,7 @@ def test_journal_papers_cite_as_article_and_arxiv_papers_keep_their_form() -> No
 
 def test_journal_and_doi_in_the_query_language() -> None:
     from reader_tui.model import PaperState
-    from reader_tui.query import MatchContext, SearchIndex, parse_query
+    from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
 
     papers = [
         *load("wiley-taxon-atypon-rss2-2021-12.xml").papers[:3],
@@ -570,7 +570,8 @@ def test_journal_and_doi_in_the_query_language() -> None:
 
     def found(text: str) -> list[str]:
         query = parse_query(text)
-        result = [p.id for p in SearchIndex().filter(query, papers, ctx)]
+        rows = [PaperFields(paper) for paper in papers]
+        result = [row.paper_id for row in SearchIndex().filter_rows(query, rows, ctx)]
         assert result == [p.id for p in papers if query.matches(p, ctx)]
         return result
 

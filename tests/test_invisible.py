@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from reader_tui import cite
 from reader_tui.model import Links, Paper, PaperState
-from reader_tui.query import MatchContext, SearchIndex, parse_query
+from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
 from reader_tui.safety import clean_line, clean_text
 
 INVISIBLE = [
@@ -82,8 +82,8 @@ def hidden_paper() -> Paper:
 @pytest.mark.parametrize("query", ["zerowidth", "title:zerowidth", "author:lovelace", '"agents for triage"'])
 def test_search_sees_through_invisible_characters(query: str) -> None:
     context = MatchContext(now=datetime(2026, 2, 1, tzinfo=UTC), state_of=lambda _id: PaperState())
-    found = SearchIndex().filter(parse_query(query), [hidden_paper()], context)
-    assert [paper.id for paper in found] == ["2601.00002"]
+    found = SearchIndex().filter_rows(parse_query(query), [PaperFields(hidden_paper())], context)
+    assert [row.paper_id for row in found] == ["2601.00002"]
 
 
 @pytest.mark.parametrize("fmt", cite.FORMATS)
