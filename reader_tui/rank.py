@@ -38,20 +38,8 @@ from itertools import accumulate
 
 from reader_tui.model import Paper
 from reader_tui.query import normalize
-from reader_tui.terms import (
-    AUTHOR,
-    AUTHORS_CAP,
-    CATEGORY,
-    CJK_RUN,
-    PRIMARY,
-    TEXT_CAP,
-    Document,
-    Numbering,
-    Terms,
-    WordNumbers,
-    paper_document,
-    tokens,
-)
+from reader_tui.term_table import TermTable
+from reader_tui.terms import AUTHOR, AUTHORS_CAP, CATEGORY, PRIMARY, Document, paper_document, tokens
 
 __all__ = ["READ_WEIGHT", "Profile", "RankIndex", "Ranked", "tokens"]
 
@@ -174,12 +162,9 @@ class Profile:
         return self._pairs
 
 
-_CHUNK = 65_536
-"""Term numbers gathered in a list before they are packed into the index's array."""
-
-
 class RankIndex:
-    """Each paper's distinct terms, numbered, in one flat array; built once per library (in a worker).
+    """A :class:`~reader_tui.term_table.TermTable` (each paper's distinct terms, numbered, in one
+    flat array) and the weights worked out from its counts: each term's idf, each paper's length factor.
 
     Scoring is BM25 with the profile as the query: a paper's score is the sum, over the terms it shares
     with the profile, of the profile's weight for the term (share of profile papers holding it x idf),
@@ -195,72 +180,26 @@ class RankIndex:
         papers: Iterable[Paper] = (),
         documents: Iterable[Document] | None = None,
         texts_of: Callable[[list[str]], dict[str, str]] | None = None,
+        *,
+        table: TermTable | None = None,
     ) -> None:
-        """Index ``documents`` (the app's, see :func:`row_document`), else ``papers``.
+        """Index ``documents`` (the app's, see :func:`row_document`), else ``papers``; or take
+        ``table``, built already (loaded from the store and brought up to date).
 
         ``texts_of`` gives the summary text of a few papers by id (the store's): the index then keeps
         only the titles, and asks for the text of the best candidates when it looks for word pairs
         (keeping every text would hold ~14 MB at 10,000 papers, 140 MB at 100,000).
         """
-        numbering = Numbering()
-        words = WordNumbers(numbering)
-        word_number = words.__getitem__
-        memo = Terms()
-        flat: list[int] = []  # a list while it grows (extending an array from a set is slower) ...
-        packed = array("i")  # ... packed into the array a chunk at a time, so the list stays small
-        frequency: Counter[int] = Counter()
-        ends = array("i")
-        self._position: dict[str, int] = {}
-        self._texts: list[str] = []
-        self._titles: list[str] = []
+        if table is None:
+            table = TermTable(keep_texts=texts_of is None)
+            table.add(documents if documents is not None else map(paper_document, papers))
+        self.table = table
         self._texts_of = texts_of
-        self._lengths = array("f")
-        for paper_id, title, body, authors, categories in (
-            documents if documents is not None else map(paper_document, papers)
-        ):
-            if paper_id in self._position:
-                continue
-            body = body[:TEXT_CAP]
-            if body.isascii() or not CJK_RUN.search(body):
-                distinct = set(map(word_number, set(body.split())))
-                in_title = set(map(word_number, title.split()))
-            else:  # Chinese, Japanese or Korean: character pairs, found by the slower regex path
-                distinct = set(map(numbering.__getitem__, _plain_terms(body, memo)))
-                in_title = set(map(numbering.__getitem__, _plain_terms(title, memo)))
-            in_title.discard(-1)
-            distinct.discard(-1)
-            self._lengths.append(len(distinct | in_title))
-            distinct -= in_title  # each word once: in the title, else in the rest
-            self._position[paper_id] = len(self._position)
-            self._titles.append(title)
-            if texts_of is None:
-                self._texts.append(body)
-            flat.extend(distinct)
-            ends.append(len(packed) + len(flat))
-            flat.extend(in_title)
-            ends.append(len(packed) + len(flat))
-            names = [AUTHOR + name for name in authors]
-            if categories:  # the primary category once more, as a term of its own
-                names += [CATEGORY + c for c in dict.fromkeys(categories)]
-                names.append(PRIMARY + categories[0])
-            flat.extend(map(numbering.__getitem__, names))
-            ends.append(len(packed) + len(flat))
-            if len(flat) >= _CHUNK:
-                frequency.update(flat)  # the list counts faster than the array
-                packed.extend(flat)
-                flat.clear()
-        del words
-        frequency.update(flat)
-        packed.extend(flat)
-        del flat
-        self._flat, self._ends = packed, ends
-        self.vocabulary: list[str] = list(numbering)
-        del numbering
-        total = len(self._position)
-        df = [0] * len(self.vocabulary)
-        for number, count in frequency.items():
-            df[number] = count
-        del frequency
+        self._flat, self._ends, self._position = table.flat, table.ends, table.position
+        self._titles, self._texts = table.titles, table.texts or []
+        self.vocabulary: list[str] = table.vocabulary
+        total = len(table)
+        df = table.df
         self.idf: list[float] = [
             (math.log(1.0 + (total - n + 0.5) / (n + 0.5)) if 1 < n < total else 0.0) for n in df
         ]
@@ -270,11 +209,10 @@ class RankIndex:
                 self.idf[number] *= AUTHOR_WEIGHT if term.startswith(AUTHOR) else CATEGORY_WEIGHT
             elif df[number] > ceiling:
                 self.idf[number] = 0.0  # in most papers: the field's own stopword
-        mean = (sum(self._lengths) / total) if total else 1.0
+        lengths = table.lengths
+        mean = (sum(lengths) / total) if total else 1.0
         k1, b = BM25_K1, BM25_B
-        self._length_factor = array(
-            "f", [(k1 + 1) / (1 + k1 * (1 - b + b * n / mean)) for n in self._lengths]
-        )
+        self._length_factor = array("f", [(k1 + 1) / (1 + k1 * (1 - b + b * n / mean)) for n in lengths])
 
     def _span(self, position: int) -> tuple[int, int, int, int]:
         ends = self._ends
@@ -411,11 +349,6 @@ def _display_names(paper: Paper | None) -> dict[str, str]:
     names = {AUTHOR + normalize(name): " ".join(name.split()) for name in paper.authors[:AUTHORS_CAP]}
     names.update((CATEGORY + normalize(c), c.strip()) for c in paper.categories[:AUTHORS_CAP])
     return names
-
-
-def _plain_terms(text: str, memo: Terms) -> list[str]:
-    """Words and CJK character pairs, no word pairs: the slower path for CJK text."""
-    return [term for term in tokens(text, memo) if " " not in term]
 
 
 def _reason_line(contributions: list[tuple[float, str]], names: dict[str, str]) -> str:

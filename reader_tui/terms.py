@@ -17,13 +17,17 @@ from itertools import pairwise
 from reader_tui.model import Paper
 from reader_tui.query import PaperFields, html_to_text, normalize
 
+TERMS_FORMAT = 1
+"""Raise it when what a paper's terms are changes in a way the saved tables' key cannot see (their
+key, :data:`reader_tui.term_table.FORMAT`, already follows the function words, the caps and the
+folding): :func:`stem`, :class:`WordNumbers`, the CJK pairs, :func:`row_document`."""
 TEXT_CAP = 6_000
 """Characters of summary text considered: an abstract is ~1,500; a 5 MB summary must not stall a build."""
 AUTHORS_CAP = 30
 """Authors considered per paper (a 3,000-author collaboration paper is one paper, not 3,000 reasons)."""
 
 # English function words and the boilerplate of abstracts: they say nothing about a paper's topic.
-_STOP = frozenset(
+STOP = frozenset(
     """
     a about above after again against all almost along also although am among an and another any are
     around as at be because been before being below between both but by can cannot could did do does
@@ -73,7 +77,7 @@ class Terms(dict[str, str]):
     """
 
     def __missing__(self, word: str) -> str:
-        term = "" if len(word) < 2 or word.isdigit() or word in _STOP else stem(word)
+        term = "" if len(word) < 2 or word.isdigit() or word in STOP else stem(word)
         self[word] = term
         return term
 
@@ -102,7 +106,7 @@ class Numbering(dict[str, int]):
         return number
 
 
-_EDGE_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7"
+EDGE_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7"
 
 
 class WordNumbers(dict[str, int]):
@@ -119,8 +123,8 @@ class WordNumbers(dict[str, int]):
         self.numbering = numbering
 
     def __missing__(self, token: str) -> int:
-        word = token.strip(_EDGE_PUNCTUATION)
-        if len(word) < 2 or word in _STOP or word.replace(".", "").isdigit():
+        word = token.strip(EDGE_PUNCTUATION)
+        if len(word) < 2 or word in STOP or word.replace(".", "").isdigit():
             number = -1
         else:
             number = self.numbering[stem(word)]

@@ -324,3 +324,34 @@ async def test_a_view_whose_name_and_query_look_like_markup_is_listed_as_written
         await pilot.press("enter")
         await harness.settle(pilot)
         assert app.filter_bar.text == "title:[/b] OR robot"
+
+
+async def test_for_you_next_start_ranks_from_the_index_kept_with_papers_written_meanwhile(
+    harness: Harness,
+) -> None:
+    """The first ranking keeps its index in the store; the next start ranks from it at once, a paper
+    another process wrote in between included (found, ranked, explained) and the rest not indexed again."""
+    from dataclasses import replace
+
+    from reader_tui.term_table import FORMAT
+
+    store = library(harness, ROBOTS[:4])
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("f")
+        await harness.wait_until(pilot, lambda: store.rank_table(FORMAT) is not None, timeout=20)
+    template = next(p for p in PAPERS if p.id == ROBOTS[0])
+    other = harness.store()  # another process
+    other.add_papers([replace(template, id="2111.99999", title="Legged robot locomotion on ice")])
+    other.flush()
+    again = harness.store()
+    app = harness.app([str(LEGACY)], store=again)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
+        relevance = app.papers_view.for_you.relevance
+        assert relevance is not None and relevance.index.table.unsaved <= 2  # not the library again
+        assert "2111.99999" in listed(app)[:3]
+        await pilot.press(*["j"] * listed(app).index("2111.99999"))
+        await harness.settle(pilot)
+        assert "Legged robot" in header(app) and "cat: cs.RO" in header(app)

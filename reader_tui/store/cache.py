@@ -282,3 +282,38 @@ class PaperCache:
             for table in ("summary", "summary_text"):
                 db.execute(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM paper {_AMONG})", among)
             db.execute(f"DELETE FROM paper {_AMONG}", among)
+
+    # -- the relevance index's term table, kept between sessions (reader_tui.term_table) ---------
+    def versions(self) -> list[tuple[str, int]]:
+        """Every paper's id and the write that last changed it, newest first (the list's order)."""
+        return self._read(_VERSIONS)
+
+    def search_rows_of(self, ids: list[str]) -> list[tuple[str, int, str | None, str | None]]:
+        """Id, version, search fields (JSON) and summary text of each of a few papers, by id: read in
+        one statement, so the version is the one of the fields and text read with it."""
+        return self._read(_SEARCH_ROWS_OF, (DUMPS(ids),))
+
+    def rank_table(self, form: str) -> tuple[str, bytes] | None:
+        """The term table saved under ``form`` (its strings and numbers); None when none is, or one of
+        another form (an earlier build's) or from before this table existed."""
+        try:
+            found = self._read("SELECT strings, numbers FROM rank_table WHERE form = ?", (form,))
+        except sqlite3.OperationalError:  # no such table: no build has saved one in this cache yet
+            return None
+        return (str(found[0][0]), bytes(found[0][1])) if found else None
+
+    def save_rank_table(self, form: str, strings: str, numbers: bytes) -> None:
+        """Keep one term table (replacing any other, of whatever form)."""
+        with self._write_lock, self._transaction() as db:
+            db.execute(_RANK_TABLE)
+            db.execute("DELETE FROM rank_table")
+            db.execute("INSERT INTO rank_table VALUES (?, ?, ?)", (form, strings, numbers))
+
+
+_VERSIONS = "SELECT id, version FROM paper ORDER BY published DESC, seq"
+_SEARCH_ROWS_OF = """
+SELECT paper.id, version, search, text FROM paper LEFT JOIN summary_text USING (seq)
+WHERE paper.id IN (SELECT value FROM json_each(?))
+"""
+_RANK_TABLE = "CREATE TABLE IF NOT EXISTS rank_table (form TEXT, strings TEXT, numbers BLOB)"
+"""The relevance index's term table (:mod:`reader_tui.term_table`): one row, made by its first save."""

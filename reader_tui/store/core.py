@@ -159,6 +159,31 @@ class Store:
             return dict(self._cache.summary_texts_of(ids))
         return {}
 
+    def paper_versions(self) -> list[tuple[str, int]]:
+        """Every paper's id and the write that last changed it, newest first (for the relevance
+        index: what it indexed, and what changed since)."""
+        with contextlib.suppress(sqlite3.Error):
+            return self._cache.versions()
+        return []
+
+    def search_rows_of(self, ids: list[str]) -> list[tuple[str, int, str | None, str | None]]:
+        """Id, version, search fields (JSON, None if not filled in) and summary text of a few papers."""
+        with contextlib.suppress(sqlite3.Error):
+            return self._cache.search_rows_of(ids)
+        return []
+
+    def rank_table(self, form: str) -> tuple[str, bytes] | None:
+        """The relevance index's term table saved under ``form``, if one is."""
+        with contextlib.suppress(sqlite3.Error):
+            return self._cache.rank_table(form)
+        return None
+
+    def save_rank_table(self, form: str, strings: str, numbers: bytes) -> None:
+        """Keep the relevance index's term table for the next start (a cache that cannot be written
+        just builds it again then)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._cache.save_rank_table(form, strings, numbers)
+
     def get(self, paper_id: str) -> Paper | None:
         return self._cache.get(paper_id)
 

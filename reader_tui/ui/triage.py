@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
+from reader_tui.rank import RankIndex
 from reader_tui.relevance import Relevance
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
@@ -88,15 +89,22 @@ class TriageActions(InOrderKeys):
     _like_pending: str | None = None
 
     def _build_relevance(self) -> None:
-        self._index_relevance(self.store.states())
+        self._index_relevance(self.store.states(), self.papers_view.for_you.last_index)
 
     @work(thread=True, exclusive=True, group="rank", exit_on_error=False)
-    def _index_relevance(self, states: dict[str, PaperState]) -> Relevance:
-        """Build the relevance index off the event loop (~0.6 s CPU at 10k papers); the list stays usable."""
-        return Relevance.from_store(self.store, states)
+    def _index_relevance(self, states: dict[str, PaperState], base: RankIndex | None) -> Relevance:
+        """Bring the relevance index up to date off the event loop: the list stays usable meanwhile
+        (at 10k papers, ~50 ms of CPU from the one kept in the store, ~0.6 s with none)."""
+        return Relevance.from_store(self.store, states, base)
+
+    @work(thread=True, exclusive=True, group="rank-save", exit_on_error=False)
+    def _keep_relevance(self, relevance: Relevance) -> None:
+        """Keep the index in the store for the next start, after the ranking is shown."""
+        relevance.save(self.store)
 
     def _relevance_ready(self, relevance: Relevance) -> None:
         self.papers_view.for_you.ready(relevance)
+        self.call_after_refresh(self._keep_relevance, relevance)
         pending, self._like_pending = self._like_pending, None
         if pending is not None and (paper := self.current) is not None and paper.id == pending:
             self.action_more_like_this()
