@@ -34,7 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate_papers  # noqa: E402
 from reader_tui.library import newest_first  # noqa: E402
-from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query  # noqa: E402
+from reader_tui.paper_fields import PaperFields  # noqa: E402
+from reader_tui.query import parse_query  # noqa: E402
+from reader_tui.query_match import MatchContext  # noqa: E402
+from reader_tui.search_index import SearchIndex  # noqa: E402
 from reader_tui.store import Store  # noqa: E402
 
 SOCKET = "reader-tui-bench"

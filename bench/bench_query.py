@@ -16,7 +16,10 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from reader_tui.model import Paper, PaperState
-from reader_tui.query import MatchContext, PaperFields, Query, SearchIndex, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import Query, parse_query
+from reader_tui.query_match import MatchContext
+from reader_tui.search_index import SearchIndex
 
 QUERIES = [
     "transformer",

@@ -46,7 +46,7 @@ from generate import generate_papers  # noqa: E402
 
 from reader_tui.feeds import parse_feed  # noqa: E402
 from reader_tui.model import Paper  # noqa: E402
-from reader_tui.query import PaperFields  # noqa: E402
+from reader_tui.paper_fields import PaperFields  # noqa: E402
 from reader_tui.rank import Profile, RankIndex  # noqa: E402
 from reader_tui.relevance import Relevance  # noqa: E402
 from reader_tui.store import Store  # noqa: E402

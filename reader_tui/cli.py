@@ -140,8 +140,10 @@ def _select(
     """The papers to list, newest first: from the store's search rows, each decoded only when read
     (``list --json`` of 100,000 papers holds one at a time)."""
     from reader_tui.library import Listing
-    from reader_tui.query import MatchContext, QueryError, SearchIndex, notes_of, parse_query
+    from reader_tui.query import QueryError, parse_query
+    from reader_tui.query_match import MatchContext, notes_of
     from reader_tui.refresh import new_ids
+    from reader_tui.search_index import SearchIndex
 
     query_text = _view_query(store, view_name, query_text)
     if query_text:  # a bad query fails before any feed is read

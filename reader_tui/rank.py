@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from reader_tui.model import Paper
-from reader_tui.query import normalize
 from reader_tui.term_table import TermTable
 from reader_tui.terms import AUTHOR, AUTHORS_CAP, CATEGORY, PRIMARY, Document, paper_document, tokens
+from reader_tui.textfold import normalize
 
 __all__ = ["READ_WEIGHT", "Profile", "RankIndex", "Ranked", "tokens"]
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from reader_tui.library import Listing
 from reader_tui.model import Paper, PaperState
-from reader_tui.query import PaperFields
+from reader_tui.paper_fields import PaperFields
 from reader_tui.rank import Profile, RankIndex
 from reader_tui.safety import clean_line
 from reader_tui.store import Store

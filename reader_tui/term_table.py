@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reader_tui import terms
-from reader_tui.query import normalize
 from reader_tui.terms import (
     AUTHOR,
     CATEGORY,
@@ -32,6 +31,7 @@ from reader_tui.terms import (
     Terms,
     WordNumbers,
 )
+from reader_tui.textfold import normalize
 
 TABLE_FORMAT = 1
 """Raise it when the table's layout changes."""

@@ -1,7 +1,7 @@
 """The terms of a paper that relevance counts: its words, word pairs, CJK character pairs, authors and
 categories, and the numbering that packs a library's terms into one flat array (:mod:`reader_tui.rank`).
 
-Words are folded as the query language folds them (:func:`~reader_tui.query.normalize`: case, accents,
+Words are folded as the query language folds them (:func:`~reader_tui.textfold.normalize`: case, accents,
 full-width forms), split on whitespace with edge punctuation cut, English function words and the stock
 phrases of abstracts dropped, plural endings cut; Chinese, Japanese and Korean runs become overlapping
 character pairs (no dictionary needed: "智能体" gives "智能", "能体"). Every pattern is one plain class:
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from reader_tui.model import Paper
-from reader_tui.query import PaperFields, html_to_text, normalize
+from reader_tui.paper_fields import PaperFields
+from reader_tui.textfold import html_to_text, normalize
 
 TERMS_FORMAT = 1
 """Raise it when what a paper's terms are changes in a way the saved tables' key cannot see (their

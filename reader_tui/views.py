@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reader_tui.query import MatchContext, PaperFields, QueryError, SearchIndex, notes_of, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import QueryError, parse_query
+from reader_tui.query_match import MatchContext, notes_of
 from reader_tui.safety import clean_line
+from reader_tui.search_index import SearchIndex
 from reader_tui.store import Store
 
 VIEWS_SETTING = "views"

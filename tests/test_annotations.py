@@ -12,7 +12,10 @@ import pytest
 from reader_tui import cite
 from reader_tui.annotations import clean_tags, known_tags, parse_tags
 from reader_tui.model import Paper, PaperState
-from reader_tui.query import MatchContext, PaperFields, QueryError, SearchIndex, notes_of, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import QueryError, parse_query
+from reader_tui.query_match import MatchContext, notes_of
+from reader_tui.search_index import SearchIndex
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 DIGEST = FEEDS / "ftxj-2026-05-29.xml"

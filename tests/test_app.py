@@ -20,7 +20,10 @@ from reader_tui import cite
 from reader_tui.feeds import load_feed
 from reader_tui.library import ingest, newest_first, sample_sources
 from reader_tui.model import Links, Paper
-from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import parse_query
+from reader_tui.query_match import MatchContext
+from reader_tui.search_index import SearchIndex
 from reader_tui.store import Store
 from reader_tui.ui.app import ReaderApp
 from reader_tui.ui.detail import DetailPane

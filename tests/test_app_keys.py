@@ -11,7 +11,10 @@ from __future__ import annotations
 from conftest import FIXED_NOW, Harness, burst
 from textual.widgets import Input
 
-from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import parse_query
+from reader_tui.query_match import MatchContext
+from reader_tui.search_index import SearchIndex
 from reader_tui.ui.detail import DetailPane
 from reader_tui.ui.help import HelpScreen
 from reader_tui.ui.paper_list import PaperList

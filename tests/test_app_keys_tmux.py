@@ -17,7 +17,10 @@ import pytest
 from tmux_terminal import Tmux, needs_tmux
 
 from bench.generate import generate_papers
-from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import parse_query
+from reader_tui.query_match import MatchContext
+from reader_tui.search_index import SearchIndex
 from reader_tui.store import Store
 
 pytestmark = needs_tmux

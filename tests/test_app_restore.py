@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from reader_tui.library import ingest, sample_sources
-from reader_tui.query import MatchContext, parse_query
+from reader_tui.query import parse_query
+from reader_tui.query_match import MatchContext
 
 APP_SIZE = (120, 40)
 

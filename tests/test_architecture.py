@@ -30,8 +30,33 @@ def domain_modules() -> list[str]:
 
 def test_domain_modules_are_found() -> None:
     names = domain_modules()
-    for expected in ("reader_tui.model", "reader_tui.store", "reader_tui.query", "reader_tui.feeds.parse"):
+    for expected in ("reader_tui.model", "reader_tui.store", "reader_tui.feeds.parse", *SEARCH):
         assert expected in names
+
+
+SEARCH = [
+    "reader_tui.textfold",
+    "reader_tui.paper_fields",
+    "reader_tui.query",
+    "reader_tui.query_match",
+    "reader_tui.search_index",
+]
+"""The filter's modules: text folding, a paper's search record, the query language, its matching, the
+search over the library. All domain."""
+NOT_DOMAIN = ("textual", "reader_tui.ui", "reader_tui.feeds", "reader_tui.library", "reader_tui.refresh")
+NOT_DOMAIN += ("reader_tui.subscriptions", "reader_tui.opml", "reader_tui.sync", "reader_tui.cli")
+
+
+def test_search_is_domain_it_imports_no_feed_layer_use_case_or_ui() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {SEARCH!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({NOT_DOMAIN!r})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_domain_layer_never_imports_textual() -> None:
@@ -77,7 +102,7 @@ def test_sync_is_a_use_case_layer() -> None:
     """reader_tui.sync joins the store and the servers: it never imports the UI, and the domain never
     imports it."""
     sync = sorted(name for name in domain_modules() if name.startswith("reader_tui.sync"))
-    domain = ["reader_tui.model", "reader_tui.store", "reader_tui.query", "reader_tui.config"]
+    domain = ["reader_tui.model", "reader_tui.store", *SEARCH, "reader_tui.config"]
     code = (
         "import importlib, sys\n"
         f"for name in {domain!r}:\n"

@@ -557,7 +557,10 @@ def test_journal_papers_cite_as_article_and_arxiv_papers_keep_their_form() -> No
 
 def test_journal_and_doi_in_the_query_language() -> None:
     from reader_tui.model import PaperState
-    from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
+    from reader_tui.paper_fields import PaperFields
+    from reader_tui.query import parse_query
+    from reader_tui.query_match import MatchContext
+    from reader_tui.search_index import SearchIndex
 
     papers = [
         *load("wiley-taxon-atypon-rss2-2021-12.xml").papers[:3],

@@ -21,8 +21,11 @@ from hypothesis import strategies as st
 
 from reader_tui import cite
 from reader_tui.model import Links, Paper, PaperState
-from reader_tui.query import MatchContext, PaperFields, SearchIndex, parse_query
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import parse_query
+from reader_tui.query_match import MatchContext
 from reader_tui.safety import clean_line, clean_text
+from reader_tui.search_index import SearchIndex
 
 INVISIBLE = [
     "\u200b",  # zero-width space

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reader_tui import cite, query, render, safety
+from reader_tui import cite, render, safety, textfold
 from reader_tui.model import Links, Paper
 
 SIZES = (100_000, 200_000)
@@ -74,8 +74,8 @@ def _markdown_links(text: str) -> object:
 
 
 FUNCTIONS: dict[str, Callable[[str], object]] = {
-    "query.normalize": query.normalize,
-    "query.html_to_text": query.html_to_text,
+    "textfold.normalize": textfold.normalize,
+    "textfold.html_to_text": textfold.html_to_text,
     "render.summary_markdown": render.summary_markdown,
     "render.html_to_text": render.html_to_text,
     "safety.clean_text": safety.clean_text,

@@ -17,16 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader_tui.model import Links, Paper, PaperState
-from reader_tui.query import (
-    MatchContext,
-    PaperFields,
-    Query,
-    QueryError,
-    SearchIndex,
-    html_to_text,
-    normalize,
-    parse_query,
-)
+from reader_tui.paper_fields import PaperFields
+from reader_tui.query import Query, QueryError, parse_query
+from reader_tui.query_match import MatchContext
+from reader_tui.search_index import SearchIndex
+from reader_tui.textfold import html_to_text, normalize
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 NO_STATE = PaperState()

@@ -245,7 +245,7 @@ def test_on_a_real_arxiv_day_five_stars_find_their_field_even_from_words_alone()
 def test_the_stores_folded_rows_rank_as_the_papers_own() -> None:
     """The app indexes the store's search rows and summary texts (folded already); the CLI folds the
     papers itself: the same order, and the same reasons for the paper shown."""
-    from reader_tui.query import PaperFields
+    from reader_tui.paper_fields import PaperFields
     from reader_tui.terms import row_document
 
     rows = [PaperFields(p) for p in LIBRARY]

@@ -3,7 +3,7 @@
 A write is one transaction of the papers that changed, not a rewrite of the library; it is atomic, safe
 with several processes (each merges with :meth:`Paper.merge` what another wrote), and readers never wait
 for it. Nothing of the library is held in memory: a row holds the paper as JSON (decoded when shown),
-its date (the list's order) and its search fields (:class:`~reader_tui.query.PaperFields`, loaded for
+its date (the list's order) and its search fields (:class:`~reader_tui.paper_fields.PaperFields`, loaded for
 filtering); the summary's HTML and its normalised text sit in tables of their own, read when a paper is
 shown and scanned by SQL when a filter looks for a word (~50 ms over 100,000 summaries).
 ``seq`` keeps the order papers were first seen; ``version`` is the write that last changed a row.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reader_tui.model import Paper, SummarySource
-from reader_tui.query import PaperFields
+from reader_tui.paper_fields import PaperFields
 from reader_tui.store.files import DUMPS, LOCK_TIMEOUT, StoreError, check_plain, move_aside
 
 _SCHEMA = """

@@ -27,7 +27,7 @@ from typing import Any
 
 from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
-from reader_tui.query import PaperFields
+from reader_tui.paper_fields import PaperFields
 from reader_tui.store.cache import PaperCache
 from reader_tui.store.files import DUMPS, StoreError
 from reader_tui.store.migrate import migrate
