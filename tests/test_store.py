@@ -601,3 +601,37 @@ def test_every_paper_field_survives_a_restart(data_dir: Path) -> None:
     with Store(data_dir) as again:
         assert again.get("2401.00001") == full and again.get("bare") == paper("bare")
         assert again.get("2401.00001").published.utcoffset() == timedelta(hours=8)  # type: ignore[union-attr]
+
+
+def test_papers_encoded_where_they_were_read_are_stored_as_the_papers_themselves(
+    open_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    """The parse child sends papers encoded (search fields and JSON made there): the library, its
+    search fields and summaries are the same as for the papers, and a feed's repeat of a stored
+    paper still only fills its gaps and adds the feed."""
+    from reader_tui.query import PaperFields
+    from reader_tui.store import encode_papers
+
+    papers = [
+        paper(
+            f"p{i}",
+            summary_html=f"<p>Abstract {i} on graphs</p>",
+            published=datetime(2026, 1, i + 1, tzinfo=UTC),
+        )
+        for i in range(5)
+    ]
+    plain, encoded = open_store(), Store(tmp_path / "other")
+    try:
+        assert plain.add_papers(papers) == encoded.add_papers(encode_papers(papers)) == [p.id for p in papers]
+        assert [p.to_dict() for p in encoded.papers()] == [p.to_dict() for p in plain.papers()]
+        assert [r.record() for r in encoded.rows()] == [PaperFields(p).record() for p in reversed(papers)]
+        assert encoded.summary_hits("graphs") == {p.id for p in papers}
+
+        again = paper("p1", feeds=["feed-b"], title="Another title", links=Links(pdf="https://x.org/p1.pdf"))
+        assert encoded.add_papers(encode_papers([again, again])) == []
+        stored = encoded.get("p1")
+        assert stored is not None and stored.title == "Title of p1"  # the stored paper's field wins
+        assert stored.feeds == ["feed-a", "feed-b"] and stored.links.pdf == "https://x.org/p1.pdf"
+        assert stored.summary_html == "<p>Abstract 1 on graphs</p>"
+    finally:
+        encoded.close()

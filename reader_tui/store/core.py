@@ -28,7 +28,7 @@ from typing import Any
 from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
 from reader_tui.paper_fields import PaperFields
-from reader_tui.store.cache import PaperCache
+from reader_tui.store.cache import Encoded, PaperCache
 from reader_tui.store.files import DUMPS, StoreError
 from reader_tui.store.migrate import migrate
 from reader_tui.store.state import StateFile, Tables, fold, new_tables
@@ -193,9 +193,12 @@ class Store:
     def __contains__(self, paper_id: object) -> bool:
         return isinstance(paper_id, str) and self._cache.get(paper_id) is not None
 
-    def add_papers(self, papers: Iterable[Paper]) -> list[str]:
+    def add_papers(self, papers: Iterable[Paper | Encoded]) -> list[str]:
         """Merge papers into the library (a cached paper's fields win, gaps are filled, feeds are united)
-        in one transaction; return the ids that are new. Raises :class:`StoreError` (one line)."""
+        in one transaction; return the ids that are new. Raises :class:`StoreError` (one line).
+
+        Papers may come encoded already (:func:`~reader_tui.store.cache.encode_papers`, run where
+        they were read), which leaves this thread only the writing."""
         self._check_open()
         with self._saving():
             new = self._cache.save(papers)
