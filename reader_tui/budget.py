@@ -24,6 +24,7 @@ import pickle
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from reader_tui.safety import clean_line
 
 if TYPE_CHECKING:
     from reader_tui.feeds import ParseResult
+    from reader_tui.model import Paper
 
 TEXT_MAX = 2_000
 """Characters kept of a title or of one author, affiliation, keyword or category; the rest is cut
@@ -39,8 +41,10 @@ citation export take half a second and widened the search index for nothing."""
 LIST_MAX = 5_000
 """Authors (affiliations, keywords, categories) kept per paper: the largest collaborations sign ~3,000."""
 
-PRELOAD = ["reader_tui.feeds", "feedparser"]
-"""Imported once by the fork server, so a child starts with everything a parse needs."""
+PRELOAD = ["reader_tui.feeds.parse", "feedparser", "reader_tui.store.cache"]
+"""Imported once by the fork server, so a child starts with everything a parse needs (the feed
+readers; the store's encoding, which the library has the child run on each batch): ~60 ms of CPU a
+feed otherwise, as ``reader_tui.feeds`` itself imports its readers only when first used."""
 
 _lock = threading.RLock()
 _context: Any = None
@@ -107,35 +111,61 @@ def _cut(text: str) -> str:
     return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
 
 
-def cap_fields(result: ParseResult) -> ParseResult:
+def cap_papers(papers: list[Paper]) -> list[Paper]:
     """Cut each paper's short fields to :data:`TEXT_MAX` characters and its lists to :data:`LIST_MAX`.
 
     The feed readers cap what they process; this bounds what reaches the store, the list, the search
     index and the citations whatever a reader lets through. Summaries are not cut here: the detail
     pane renders the first ~20,000 characters and says how long the whole was.
     """
-    for paper in result.papers:
+    for paper in papers:
         paper.title = _cut(paper.title)
         for name in ("authors", "affiliations", "keywords", "categories"):
             values: list[str] = getattr(paper, name)
             if len(values) > LIST_MAX or any(len(value) > TEXT_MAX for value in values):
                 setattr(paper, name, [_cut(value) for value in values[:LIST_MAX]])
+    return papers
+
+
+def cap_fields(result: ParseResult) -> ParseResult:
+    """:func:`cap_papers` on a whole feed's papers."""
+    cap_papers(result.papers)
     return result
 
 
 BATCH = 200
-"""Papers per message from the child. ``pickle.loads`` holds the GIL for as long as it runs: the
-10,000 papers of a 21 MB digest in one piece froze the app for about a second; in pieces of 200 each
-load takes a few milliseconds and the event loop gets its turn between them."""
+"""Papers per message from the child, sent as they are parsed. ``pickle.loads`` holds the GIL for as
+long as it runs: the 10,000 papers of a 21 MB digest in one piece froze the app for about a second; in
+pieces of 200 each load takes a few milliseconds and the event loop gets its turn between them. And
+while the caller stores one piece, the child parses the next: a 10,000-item feed is parsed and stored
+in little more than the time of the parse alone."""
+
+Prepare = Callable[[list["Paper"]], list[Any]]
+"""What the child makes of each batch of (capped) papers before sending it: a module-level function,
+since it is sent to the child by name; see :func:`parse_within`."""
 
 
 def _send(conn: Connection, value: object) -> None:
     conn.send_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _child(conn: Connection, content: bytes, source: str) -> None:
-    """Runs in the child: parse, then send ``("ok", result without papers, count)`` and the papers in
-    batches, or ``("error", reason, 0)``.
+def _batches(content: bytes, source: str, into: ParseResult, prepare: Prepare | None) -> Iterator[list[Any]]:
+    """The feed's papers in batches of :data:`BATCH` as they are parsed, capped and ``prepare``-d."""
+    from reader_tui.feeds.parse import stream_feed
+
+    batch: list[Paper] = []
+    for paper in stream_feed(content, source, into):
+        batch.append(paper)
+        if len(batch) == BATCH:
+            yield prepare(cap_papers(batch)) if prepare else cap_papers(batch)
+            batch = []
+    if batch:
+        yield prepare(cap_papers(batch)) if prepare else cap_papers(batch)
+
+
+def _child(conn: Connection, content: bytes, source: str, prepare: Prepare | None) -> None:
+    """Runs in the child: send ``("papers", batch)`` as each batch is parsed, then ``("ok", result
+    without papers)``, or ``("error", reason)`` (which may follow some batches).
 
     The cyclic garbage collector is off: a parse makes no reference cycles worth collecting, the child
     ends with it, and each full collection walks every element and paper made so far (a fifth of the
@@ -143,45 +173,60 @@ def _child(conn: Connection, content: bytes, source: str) -> None:
     """
     import gc
 
-    from reader_tui.feeds import FeedError, parse_feed
+    from reader_tui.feeds import FeedError, ParseResult
 
     gc.disable()
+    result = ParseResult(source, None, "", [])
     try:
-        result = cap_fields(parse_feed(content, source))
+        for batch in _batches(content, source, result, prepare):
+            _send(conn, ("papers", batch))
     except FeedError as error:
-        _send(conn, ("error", error.reason, 0))
+        _send(conn, ("error", error.reason))
     except Exception as exc:  # a bug in one format reader costs this feed only
         reason = clean_line(str(exc))[:200]
-        _send(conn, ("error", f"unexpected error ({type(exc).__name__}{': ' if reason else ''}{reason})", 0))
+        _send(conn, ("error", f"unexpected error ({type(exc).__name__}{': ' if reason else ''}{reason})"))
     else:
-        papers, result.papers = result.papers, []
-        _send(conn, ("ok", result, len(papers)))
-        for start in range(0, len(papers), BATCH):
-            _send(conn, papers[start : start + BATCH])
+        _send(conn, ("ok", result))
     conn.close()
 
 
-def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
+def parse_within(
+    content: bytes,
+    source: str,
+    seconds: float,
+    *,
+    on_batch: Callable[[list[Any]], None] | None = None,
+    prepare: Prepare | None = None,
+) -> ParseResult:
     """``feeds.parse_feed(content, source)`` in a child process given ``seconds`` to finish, with
-    :func:`cap_fields` applied.
+    :func:`cap_papers` applied.
 
     Raises :class:`~reader_tui.feeds.FeedError` (one line) when the feed is not usable, when the time
     is up, or when the child dies (out of memory, say).
+
+    With ``on_batch``, the papers are not kept in the result: each batch goes to ``on_batch`` (in the
+    calling thread) as soon as the child has parsed it, while the child parses on, made by
+    ``prepare`` in the child when given. A feed that fails midway has then handed over the batches
+    parsed before its error; a paper a feed lists twice may come in two batches.
     """
-    from reader_tui.feeds import FeedError, parse_feed
+    from reader_tui.feeds import FeedError, ParseResult
+    from reader_tui.feeds.parse import each_once
 
     give_up_at = time.monotonic() + seconds  # starting the child and taking in its papers count too
+    result = ParseResult(source, None, "", [])
+    papers: list[Any] = []
+    take = on_batch if on_batch is not None else papers.extend
     context = _forkserver()
     if context is None or not _ensure_server():
-        return cap_fields(parse_feed(content, source))
+        return _here(content, source, result, take, prepare, papers)
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, content, source), daemon=True)
+    child = context.Process(target=_child, args=(send, content, source, prepare), daemon=True)
     try:
         child.start()
     except OSError:  # no processes to be had (a sandbox, a process limit): parse here instead
         receive.close()
         send.close()
-        return cap_fields(parse_feed(content, source))
+        return _here(content, source, result, take, prepare, papers)
     send.close()
 
     def next_message() -> Any:
@@ -194,18 +239,36 @@ def parse_within(content: bytes, source: str, seconds: float) -> ParseResult:
             raise FeedError(source, f"the parser stopped (exit code {child.exitcode})") from None
 
     try:
-        kind, value, count = next_message()
+        while (message := next_message())[0] == "papers":
+            take(message[1])
+        kind, value = message
         if kind != "ok":
             raise FeedError(source, str(value))
-        result: ParseResult = value
-        while len(result.papers) < count:
-            result.papers.extend(next_message())
+        result = value
     finally:
         receive.close()
         if child.is_alive():
             child.kill()
         child.join()
+    result.papers = each_once(papers) if prepare is None else papers
     return result
 
 
-__all__ = ["LIST_MAX", "TEXT_MAX", "cap_fields", "parse_within", "warm_up"]
+def _here(
+    content: bytes,
+    source: str,
+    result: ParseResult,
+    take: Callable[[list[Any]], None],
+    prepare: Prepare | None,
+    papers: list[Any],
+) -> ParseResult:
+    """The parse in the calling thread, without a hard bound (where no child process can be made)."""
+    from reader_tui.feeds.parse import each_once
+
+    for batch in _batches(content, source, result, prepare):
+        take(batch)
+    result.papers = each_once(papers) if prepare is None else papers
+    return result
+
+
+__all__ = ["BATCH", "LIST_MAX", "TEXT_MAX", "Prepare", "cap_fields", "cap_papers", "parse_within", "warm_up"]

@@ -14,8 +14,12 @@ Any of these shortcuts is only taken while the store still holds a paper the sou
 a paper cache that was lost or restored from an old backup is refilled on the next read.
 
 Fetching runs in worker threads (several sources at once), each feed's parse in a child process that is
-stopped at the feed's deadline (:mod:`reader_tui.budget`); every store write happens in the calling
-thread, as each source finishes, so a slow feed never holds back the others' papers.
+stopped at the feed's deadline (:mod:`reader_tui.budget`). The child sends the papers 200 at a time as
+it parses them, already encoded for the store; every store write happens in the calling thread, batch
+by batch as they arrive, so a slow feed never holds back the others' papers and a large one is stored
+while it is still being parsed. A feed that fails midway keeps the papers stored before its error
+(nothing the feed said is lost; a paper's stored fields are only ever added to), and its one-line
+error leaves its source info as it was, so the next read parses it in full.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, overload
 
 from reader_tui import paths
@@ -84,12 +88,34 @@ class _Outcome:
 
 
 @dataclass(slots=True)
+class _Saving:
+    """One source's papers stored batch by batch as its parse goes on (calling thread only)."""
+
+    ids: dict[str, None] = field(default_factory=dict)
+    """Every paper the source gave so far, in feed order, each once."""
+    new_ids: list[str] = field(default_factory=list)
+    error: str | None = None
+    """A write the store refused: the source's later batches are not stored, and it fails."""
+
+    def store(self, store: Store, source: str, batch: list[Any]) -> None:
+        if self.error is not None:
+            return
+        try:
+            self.new_ids.extend(store.add_papers(batch))
+        except StoreError as error:  # read next time in full: its source info is not updated
+            self.error = f"{clean_line(source)}: {error}"
+            return
+        self.ids.update(dict.fromkeys(paper.id for paper in batch))
+
+
+@dataclass(slots=True)
 class _Pending:
     """What the calling thread knew about a source before reading it."""
 
     known: dict[str, Any] | None
     cached: bool
     fingerprint: dict[str, int] | None
+    saving: _Saving = field(default_factory=_Saving)
 
 
 ProgressCallback = Callable[[SourceReport, int, int], None]
@@ -123,13 +149,17 @@ def _read(
     force: bool,
     timeout: float,
     deadline: float,
+    on_batch: Callable[[list[Any]], None],
 ) -> _Outcome:
     """Fetch and parse one source (runs in a worker thread; touches no shared state).
 
-    ``deadline`` bounds the whole: fetching, then parsing in a child process given what is left.
+    ``deadline`` bounds the whole: fetching, then parsing in a child process given what is left,
+    which encodes the papers for the store and hands them to ``on_batch`` as it goes (in this
+    thread), 200 at a time.
     """
     from reader_tui.budget import parse_within
     from reader_tui.feeds import FeedError, fetch_source
+    from reader_tui.store import encode_papers
 
     started = time.monotonic()
     outcome = _Outcome()
@@ -153,7 +183,7 @@ def _read(
                 outcome.unchanged = True
             else:
                 left = deadline - (time.monotonic() - started)
-                outcome.result = parse_within(content, source, left)
+                outcome.result = parse_within(content, source, left, on_batch=on_batch, prepare=encode_papers)
     except FeedError as error:
         outcome.error = str(error)
     except Exception as exc:  # a bug in one format reader must not cost the other feeds
@@ -220,25 +250,39 @@ def ingest(
     if pending:
         warm_up()  # the parsers' fork server starts while the first feeds are fetched
 
-    def read(report: SourceReport, item: _Pending) -> _Outcome:
-        return _read(report.source, item.known, item.cached, force=force, timeout=timeout, deadline=deadline)
+    def read(report: SourceReport, item: _Pending, on_batch: Callable[[list[Any]], None]) -> _Outcome:
+        return _read(
+            report.source,
+            item.known,
+            item.cached,
+            force=force,
+            timeout=timeout,
+            deadline=deadline,
+            on_batch=on_batch,
+        )
 
-    if len(pending) <= 1 or workers <= 1:
+    if len(pending) <= 1 or workers <= 1:  # batches are stored here as they come, while the rest parse
         for report, item in pending:
-            finish(report, item, read(report, item))
+            store_batch = partial(item.saving.store, store, report.source)
+            finish(report, item, read(report, item, store_batch))
         return reports
-    for report, item, outcome in _in_workers(pending, read, min(workers, len(pending))):
-        finish(report, item, outcome)
+    for report, item, got in _in_workers(pending, read, min(workers, len(pending))):
+        if isinstance(got, _Outcome):
+            finish(report, item, got)
+        else:
+            item.saving.store(store, report.source, got)
     return reports
 
 
 _Job = tuple[SourceReport, _Pending]
+_Work = Callable[[SourceReport, _Pending, Callable[[list[Any]], None]], _Outcome]
 
 
 def _in_workers(
-    jobs: Sequence[_Job], work: Callable[[SourceReport, _Pending], _Outcome], size: int
-) -> Iterator[tuple[SourceReport, _Pending, _Outcome]]:
-    """Run ``work`` on the jobs in ``size`` daemon threads; yield each result as it is ready.
+    jobs: Sequence[_Job], work: _Work, size: int
+) -> Iterator[tuple[SourceReport, _Pending, _Outcome | list[Any]]]:
+    """Run ``work`` on the jobs in ``size`` daemon threads; yield each batch of papers a job hands
+    over and each job's outcome (after its batches) as they are ready.
 
     Daemon threads rather than a ``ThreadPoolExecutor``: the interpreter joins an executor's threads
     at exit, so quitting the app during a refresh would wait for the slowest feed's deadline. These
@@ -246,7 +290,7 @@ def _in_workers(
     they can simply be abandoned; a caller that stops early also stops them taking new jobs.
     """
     todo: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-    done: queue.SimpleQueue[tuple[SourceReport, _Pending, _Outcome]] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[SourceReport, _Pending, _Outcome | list[Any]]] = queue.SimpleQueue()
     stop = threading.Event()
     for job in jobs:
         todo.put(job)
@@ -258,7 +302,7 @@ def _in_workers(
             except queue.Empty:
                 return
             try:
-                outcome = work(report, item)
+                outcome = work(report, item, partial(_put, done, report, item))
             except BaseException as exc:  # never leave the caller waiting for a result
                 outcome = _Outcome(
                     error=f"{clean_line(report.source)}: unexpected error ({type(exc).__name__})"
@@ -268,10 +312,17 @@ def _in_workers(
     for n in range(size):
         threading.Thread(target=worker, name=f"reader-tui-feed-{n}", daemon=True).start()
     try:
-        for _ in jobs:
-            yield done.get()
+        left = len(jobs)
+        while left:
+            got = done.get()
+            left -= isinstance(got[2], _Outcome)
+            yield got
     finally:
         stop.set()
+
+
+def _put(done: queue.SimpleQueue[Any], *parts: Any) -> None:
+    done.put(parts)
 
 
 def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome | None) -> None:
@@ -281,10 +332,16 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
     info["checked"] = now
     report.title = clean_line(str(info.get("title") or ""))
     report.papers = int(info.get("papers") or 0)
+    saving = item.saving
+    report.new_ids = saving.new_ids  # stored, even from a feed that failed after them
+    report.new = len(report.new_ids)
     if outcome is None:  # the file's size and mtime are as last read
         report.unchanged = True
     elif outcome.error is not None:
         _failed(store, report, info, outcome.error, outcome.seconds)
+        return
+    elif saving.error is not None:  # read next time in full: nothing of this read is remembered
+        _failed(store, report, dict(item.known or {}), saving.error, outcome.seconds)
         return
     else:
         report.seconds = outcome.seconds
@@ -294,21 +351,19 @@ def _apply(store: Store, report: SourceReport, item: _Pending, outcome: _Outcome
         result = outcome.result
         if result is not None:
             try:
-                report.new_ids = store.add_papers(result.papers)
                 _carry_marks(store, result.renamed)
                 store.forget_papers(result.renamed)
             except StoreError as error:  # read next time in full: nothing of this read is remembered
                 _failed(store, report, dict(item.known or {}), f"{clean_line(report.source)}: {error}")
                 return
-            report.new = len(report.new_ids)
-            report.papers = len(result.papers)
+            report.papers = len(saving.ids)
             report.warnings = list(result.warnings)
             report.title = clean_line(result.title or "")
             info.update(
                 {
                     "papers": report.papers,
                     "title": report.title,
-                    "sample": result.papers[0].id if result.papers else None,
+                    "sample": next(iter(saving.ids), None),
                 }
             )
     info["fingerprint"] = item.fingerprint

@@ -13,6 +13,7 @@ import webbrowser
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -195,9 +196,9 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = reader_tui.budget.parse_within
 
-    def counting(content: bytes, source: str, seconds: float) -> ParseResult:
+    def counting(content: bytes, source: str, seconds: float, **batches: Any) -> ParseResult:
         calls.append(source)
-        return real(content, source, seconds)
+        return real(content, source, seconds, **batches)
 
     monkeypatch.setattr(reader_tui.budget, "parse_within", counting)
     return calls

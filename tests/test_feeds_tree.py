@@ -91,7 +91,6 @@ def _refused_by_the_tree(content: bytes) -> bool:
         pytest.param(_digest(head='<!DOCTYPE rss [<!ENTITY a "x">]>'), id="entity-declaration"),
         pytest.param(_digest(head=f"<!--{'x' * 80_000}--><!DOCTYPE rss>"), id="doctype-behind-a-comment"),
         pytest.param(_digest(encoding="iso-8859-1"), id="latin-1"),
-        pytest.param(_digest().replace(b"</channel></rss>", b""), id="truncated"),
     ],
 )
 def test_documents_the_tree_must_not_read_go_to_feedparser_and_keep_their_papers(content: bytes) -> None:
@@ -100,6 +99,32 @@ def test_documents_the_tree_must_not_read_go_to_feedparser_and_keep_their_papers
     result = parse_feed(content, "digest.xml")
     assert result.format == "generic"
     assert {p.arxiv_id for p in result.papers} >= {"2605.30102"}
+
+
+def test_a_digest_cut_short_keeps_its_items_read_as_the_digest() -> None:
+    """A download cut before the closing tags: every item was read before the XML broke, and stays
+    the digest's paper (authors, categories), with a warning, not a generic reading of it."""
+    whole = parse_feed(_digest(), "digest.xml")
+    cut = parse_feed(_digest().replace(b"</channel></rss>", b""), "digest.xml")
+    assert cut.format == "ftxj"
+    assert [p.to_dict() for p in cut.papers] == [p.to_dict() for p in whole.papers]
+    assert any(w.startswith("XML error (") for w in cut.warnings) and not whole.warnings
+
+
+def test_a_digest_broken_midway_keeps_the_items_before_and_reads_the_rest_leniently() -> None:
+    """An unescaped ``&`` in the 6th item: the first five are the digest's papers, read as the tree
+    gave them; feedparser reads the five after them. Each paper once."""
+    content = _digest()
+    sixth = content.index(b"<item>", content.index(b"<item>") + 1)
+    for _ in range(4):
+        sixth = content.index(b"<item>", sixth + 1)
+    content = content[:sixth] + content[sixth:].replace(b"<title>", b"<title>R&D ", 1)
+    whole = parse_feed(_digest(), "digest.xml")
+    broken = parse_feed(content, "digest.xml")
+    assert [p.to_dict() for p in broken.papers[:5]] == [p.to_dict() for p in whole.papers[:5]]
+    assert [p.arxiv_id for p in broken.papers] == [p.arxiv_id for p in whole.papers]
+    assert broken.papers[5].title.startswith("R&D")  # feedparser's reading of the stray "&"
+    assert any("after item 5; read the rest leniently" in w for w in broken.warnings)
 
 
 def test_an_entity_bomb_is_never_expanded() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,9 +85,23 @@ def _check_bounds(content: bytes, source: str, *, well_formed: bool) -> None:
 
 
 def parse_feed(content: bytes, source: str) -> ParseResult:
-    """Read a feed document. Raises :class:`FeedError` when it holds nothing usable.
+    """Read a feed document whole. Raises :class:`FeedError` when it holds nothing usable.
 
     ``source`` names the feed in messages and, through :func:`source_key`, in ``Paper.feeds``.
+    """
+    result = ParseResult(source, None, generic.FORMAT, [])
+    result.papers = each_once(stream_feed(content, source, result))
+    return result
+
+
+def stream_feed(content: bytes, source: str, into: ParseResult) -> Iterator[Paper]:
+    """The feed's papers in feed order, each as soon as its item is read; :class:`FeedError` (before
+    or between papers) when the feed holds nothing usable or cannot be read on.
+
+    ``into`` gets the feed's title, format, warnings and renamed ids (not its papers); they are final
+    once the papers are all read. A feed listing a paper twice yields it twice: :meth:`Paper.merge`
+    the second into the first, as :func:`parse_feed` does. This is what lets a 10,000-item feed's
+    first papers be stored while the rest are still being parsed.
     """
     if not content or not content.strip():
         raise FeedError(source, "empty document")
@@ -96,18 +111,19 @@ def parse_feed(content: bytes, source: str) -> ParseResult:
     identifiers: list[list[str]] | None = None
     if doc is not None:
         try:
-            read = _read_tree(doc, content, source)
+            module, waiting = _detect(doc)
         except tree.Broken:  # ill-formed after all: feedparser reads what it can
             doc = None
         else:
-            if isinstance(read, ParseResult):
-                return read
+            if module is not None:
+                yield from _read_tree(doc, module, waiting, content, source, into)
+                return
             # No known format: what feedparser cannot give is taken from the items now; the tree goes.
-            identifiers = [_identifiers(item) for item in read]
+            identifiers = [_identifiers(item) for item in waiting]
     well_formed = doc is not None
     del doc
     parsed = _feedparser(content, source, well_formed=well_formed)
-    return _read_entries(parsed, content, source, identifiers)
+    yield from _read_entries(parsed, content, source, identifiers, into)
 
 
 def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
@@ -120,22 +136,32 @@ def _feedparser(content: bytes, source: str, *, well_formed: bool) -> Any:
     return feedparser.parse(io.BytesIO(tamed), sanitize_html=False, resolve_relative_uris=False)
 
 
-def _read_tree(doc: tree.Document, content: bytes, source: str) -> ParseResult | list[tree.Fields]:
-    """The feed's papers when its items are in a format of :data:`TREE_FORMATS`, else the items.
-
-    Items are read as they are parsed, from the first one a format recognises (the ones before it
-    wait for it); each by that format's module, and those it does not recognise by feedparser and
-    :mod:`generic`.
-    """
+def _detect(doc: tree.Document) -> tuple[Any, list[tree.Fields]]:
+    """The format of :data:`TREE_FORMATS` the items are in (None: none) and the items read to tell."""
     waiting: list[tree.Fields] = []
-    module: Any = None
     for item in doc.items:
         waiting.append(item)
         module = next((m for m in TREE_FORMATS if m.detect(doc, item)), None)
         if module is not None:
-            break
-    if module is None:
-        return waiting
+            return module, waiting
+    return None, waiting
+
+
+def _read_tree(
+    doc: tree.Document,
+    module: Any,
+    waiting: list[tree.Fields],
+    content: bytes,
+    source: str,
+    into: ParseResult,
+) -> Iterator[Paper]:
+    """The papers of a feed whose items are in ``module``'s format, as each item is parsed.
+
+    Items the format does not recognise are read by feedparser and :mod:`generic` at the end; the
+    papers after the first of them wait for it, so feed order is kept. Where the XML turns out
+    ill-formed after some items were read (a feed cut short, an unescaped ``&``), those papers stay
+    and feedparser reads the items after them.
+    """
     found = doc.channel
     title = tree.title(found, doc.kind) or None
     link = arxiv_api.alternate_link(found) if doc.kind == "atom" else tree.line(found, "link")
@@ -146,33 +172,68 @@ def _read_tree(doc: tree.Document, content: bytes, source: str) -> ParseResult |
         or tree.parse_date(tree.line(found, "lastbuilddate", "dc:date", "updated")),
         feed_title=title or "",
     )
-    warnings: list[str] = []
-    read: list[Paper | None] = []
-    unknown: dict[int, tree.Fields] = {}  # items the format does not recognise
-    for number, item in enumerate(itertools.chain(waiting, doc.items)):
-        try:
-            paper = module.read_item(item, ctx)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            warnings.append(_skipped(number + 1, exc))
-            paper = None
-        else:
+    into.title, into.format = title, module.FORMAT
+    warnings = into.warnings
+    held: dict[int, Paper | None] = {}  # by item number, from the first item not in the format on
+    unknown: dict[int, tree.Fields] = {}  # those items, waiting for feedparser
+    count = yielded = 0
+    broken: tree.Broken | None = None
+    try:
+        for count, item in enumerate(itertools.chain(waiting, doc.items), 1):
+            try:
+                paper = module.read_item(item, ctx)
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                warnings.append(_skipped(count, exc))
+                continue
             if paper is None:
-                unknown[number] = item
-        read.append(paper)
+                unknown[count] = item
+                held[count] = None
+            elif held:
+                held[count] = paper
+            else:
+                yielded += 1
+                yield paper
+    except tree.Broken as exc:
+        broken = exc
+    entries = _entries_after_all(content, source, count, broken, bool(unknown), warnings)
     if unknown:
-        try:
-            entries = list(_feedparser(content, source, well_formed=True).get("entries") or [])
-        except FeedError:  # too large for feedparser: the items in the format are kept
-            entries = []
-        if len(entries) == len(read):  # feedparser counts the items as the tree does
+        if len(entries) == count or (broken is not None and len(entries) >= count):  # counted alike
             for number, item in unknown.items():
-                read[number] = _generic(entries[number], ctx, _identifiers(item), number + 1, warnings)
+                held[number] = _generic(entries[number - 1], ctx, _identifiers(item), number, warnings)
         else:
             warnings.append(f"{len(unknown)} items not read: not in the feed's format")
-    papers = _dedupe(paper for paper in read if paper is not None)
-    if not papers:
+    for paper in held.values():
+        if paper is not None:
+            yielded += 1
+            yield paper
+    if broken is not None:
+        for number, entry in enumerate(entries[count:], count + 1):
+            if (paper := _generic(entry, ctx, [], number, warnings)) is not None:
+                yielded += 1
+                yield paper
+    if not yielded:
         raise FeedError(source, f"no usable entries ({warnings[-1] if warnings else 'none recognised'})")
-    return ParseResult(source, title, module.FORMAT, papers, warnings)
+
+
+def _entries_after_all(
+    content: bytes, source: str, read: int, broken: tree.Broken | None, needed: bool, warnings: list[str]
+) -> list[Any]:
+    """feedparser's entries for what the tree could not give: the items after the ``read`` ones when
+    the XML ``broken`` there (read leniently, if feedparser takes the feed), or, when ``needed``, the
+    items not in the feed's format. [] when there is nothing to read or feedparser refuses the feed."""
+    if broken is None and not needed:
+        return []
+    problem = clean_line(str(broken)) if broken is not None else ""
+    try:
+        parsed = _feedparser(content, source, well_formed=broken is None)
+    except FeedError as error:  # too large for feedparser: the items read stay
+        if broken is not None:
+            warnings.append(f"XML error ({problem}) after item {read}; the rest not read: {error.reason}")
+        return []
+    entries = list(parsed.get("entries") or [])
+    if broken is not None:
+        warnings.append(f"XML error ({problem}) after item {read}; read the rest leniently")
+    return entries
 
 
 def _identifiers(item: tree.Fields | None) -> list[str]:
@@ -195,7 +256,7 @@ def _skipped(number: int, exc: Exception) -> str:
     return f"item {number} skipped: {clean_line(str(exc)) or type(exc).__name__}"
 
 
-def _dedupe(papers: Any) -> list[Paper]:
+def each_once(papers: Iterable[Paper]) -> list[Paper]:
     """Each id once, in feed order; a paper met twice is the merge of both."""
     out: dict[str, Paper] = {}
     for paper in papers:
@@ -205,22 +266,26 @@ def _dedupe(papers: Any) -> list[Paper]:
 
 
 def _read_entries(
-    parsed: Any, content: bytes, source: str, identifiers: list[list[str]] | None
-) -> ParseResult:
+    parsed: Any, content: bytes, source: str, identifiers: list[list[str]] | None, into: ParseResult
+) -> Iterator[Paper]:
     """feedparser's entries as papers; ``identifiers``: each item's every ``dc:identifier``, read from
     the tree where the XML allows (feedparser keeps only the last)."""
     version = str(parsed.get("version") or "")
     entries: list[Any] = list(parsed.get("entries") or [])
     problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     title = entry_text(parsed.get("feed") or {}, "title") or None
+    into.title = title
     if not entries:
         if not version:
             raise FeedError(source, f"not a feed ({_what_is_it(content, problem)})")
         if problem:
             raise FeedError(source, f"no entries ({problem})")
-        return ParseResult(source, title, generic.FORMAT, [], ["the feed has no entries"])
+        into.format = generic.FORMAT
+        into.warnings.append("the feed has no entries")
+        return
 
     module = next((m for m in ENTRY_FORMATS if m.detect(parsed)), generic)
+    into.format = module.FORMAT
     feed = parsed.get("feed") or {}
     ctx = FeedContext(
         source_key=source_key(source),
@@ -229,25 +294,26 @@ def _read_entries(
         feed_title=title or "",
         journal=title if title and _is_journal_system(feed) else None,
     )
-    warnings = [f"{problem}; read what could be read"] if problem else []
+    warnings = into.warnings
+    if problem:
+        warnings.append(f"{problem}; read what could be read")
     if identifiers is None or len(identifiers) != len(entries):
         identifiers = [[] for _ in entries]
-    read: list[Paper] = []
-    renamed: dict[str, str] = {}
+    read = 0
     for number, (entry, ids) in enumerate(zip(entries, identifiers, strict=True), 1):
         try:
             paper = module.to_paper(entry, ctx) if module is not generic else None
             if paper is None:
                 paper = generic.to_paper(entry, ctx, identifiers=ids)
                 if (former := generic.former_id(entry, ctx)) and former != paper.id:
-                    renamed[former] = paper.id
-            read.append(paper)
+                    into.renamed[former] = paper.id
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             warnings.append(_skipped(number, exc))
-    papers = _dedupe(read)
-    if not papers:
+        else:
+            read += 1
+            yield paper
+    if not read:
         raise FeedError(source, f"no usable entries ({warnings[-1]})")
-    return ParseResult(source, title, module.FORMAT, papers, warnings, renamed)
 
 
 def load_feed(source: str) -> ParseResult:
