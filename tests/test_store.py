@@ -609,7 +609,7 @@ def test_papers_encoded_where_they_were_read_are_stored_as_the_papers_themselves
     """The parse child sends papers encoded (search fields and JSON made there): the library, its
     search fields and summaries are the same as for the papers, and a feed's repeat of a stored
     paper still only fills its gaps and adds the feed."""
-    from reader_tui.query import PaperFields
+    from reader_tui.paper_fields import PaperFields
     from reader_tui.store import encode_papers
 
     papers = [
