@@ -8,6 +8,7 @@ clipboard, what the notifications say, what is still there after a restart.
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -741,3 +742,20 @@ async def test_narrow_terminal_stacks_the_panes_and_survives_resizes(harness: Ha
         await pilot.pause(0.1)
         assert app.is_running
         assert app.screen.has_class("-narrow")  # 99 columns is narrow
+
+
+async def test_cycle_collection_held_off_for_the_start_comes_back_after_the_first_paint(
+    harness: Harness,
+) -> None:
+    """The CLI turns cycle collection off while the app starts (a third of the start's CPU); the app
+    must turn it back on once the list is shown, or a long session would never free a cycle."""
+    gc.disable()
+    try:
+        app = harness.app(sample_sources())
+        async with app.run_test(size=APP_SIZE) as pilot:
+            await pilot.pause()
+            assert app.paper_list.papers, "the list is shown"
+            assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -10,6 +10,7 @@ reaches the screen as ``Content``/``Text`` or with ``markup=False``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -90,6 +91,8 @@ class ReaderApp(TriageActions):
         yield ReaderFooter()
 
     def on_mount(self) -> None:
+        if not gc.isenabled():  # the CLI held cycle collection off for the start
+            self.call_after_refresh(_collect_from_now_on)
         self.store.on_change = self._changed_elsewhere
         self.theme = str(self.store.setting("ui.theme", "textual-dark"))
         for message in self.store.messages:
@@ -356,6 +359,14 @@ class ReaderApp(TriageActions):
             self.push_screen(ConfirmScreen(question), lambda yes: self.exit() if yes else None)
             return
         self.exit()
+
+
+def _collect_from_now_on() -> None:
+    """Turn cycle collection back on after the first paint, leaving out every object alive now (the
+    modules, the screen): a full collection then scans only what came later (10k: ~50 ms less a full
+    collection, on a busy machine)."""
+    gc.freeze()
+    gc.enable()
 
 
 def make_app(
