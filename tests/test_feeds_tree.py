@@ -194,10 +194,10 @@ def test_feeds_too_large_to_read_are_refused_in_one_line_at_once(body: bytes, me
     content = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>' + body + b"</channel></rss>"
     )
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: on a busy machine the wall clock says more of the others
     with pytest.raises(FeedError) as caught:
         parse_feed(content, "huge.xml")
-    assert time.perf_counter() - started < 3  # a tree of the first case took 72 s of CPU and 770 MB
+    assert time.process_time() - started < 3  # a tree of the first case took 72 s of CPU and 770 MB
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
