@@ -143,7 +143,6 @@ def _select(
     from reader_tui.library import Listing
     from reader_tui.query import QueryError, parse_query
     from reader_tui.query_match import MatchContext, notes_of
-    from reader_tui.refresh import new_ids
     from reader_tui.search_index import SearchIndex
 
     query_text = _view_query(store, view_name, query_text)
@@ -161,7 +160,7 @@ def _select(
         context = MatchContext(
             now=datetime.now(UTC),
             state_of=store.state,
-            new_ids=new_ids(store),
+            new_ids=store.new_ids(),
             notes=notes_of(store.states()),
         )
         rows = SearchIndex(store.summary_hits).filter_rows(query, rows, context)
@@ -260,9 +259,8 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     with _open_store() as store:
         papers = _select(store, [], None, args.view)
-        from reader_tui.refresh import new_ids
 
-        fresh, record = digest_candidates(papers, store, now, new_ids(store))
+        fresh, record = digest_candidates(papers, store, now, store.new_ids())
         states = store.states()
         fresh = [p for p in fresh if not (states.get(p.id) and states[p.id].read)]
         relevance, ranking = _relevance(store, fresh)
@@ -292,11 +290,9 @@ def _cmd_view(args: argparse.Namespace) -> int:
                 view = remove_view(store, args.name)
                 _say(f"removed view {clean_line(view.name)!r}")
             else:
-                from reader_tui.refresh import new_ids
-
                 saved = views(store)
                 numbers, _ = unread_counts(
-                    store, store.rows(), [v.query for v in saved], new_ids=frozenset(new_ids(store))
+                    store, store.rows(), [v.query for v in saved], new_ids=store.new_ids()
                 )
                 counts = {v.name: number for v, number in zip(saved, numbers, strict=True)}
                 if args.json:

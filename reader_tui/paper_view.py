@@ -114,9 +114,7 @@ class PaperView:
 
     def load_new_ids(self) -> None:
         """``is:new``: the papers the last refresh brought in."""
-        from reader_tui.refresh import new_ids
-
-        self.new_ids = new_ids(self.store)
+        self.new_ids = self.store.new_ids()
 
     # -- query and view --------------------------------------------------------------------------
     def set_query(self, text: str) -> str | None:

@@ -4,8 +4,8 @@ It is :func:`reader_tui.library.ingest` over the subscriptions (conditional GET,
 unchanged-file shortcuts, bounded worker threads, store writes in the calling thread) plus what only
 a refresh means:
 
-* "new" papers: the ids that arrived in the last refresh that reached at least one feed are kept in
-  the store setting ``refresh.new_ids``, so ``is:new`` finds them until the next refresh;
+* "new" papers: the ids that arrived in the last refresh that reached at least one feed are kept by
+  the store (:meth:`Store.set_new_ids`), so ``is:new`` finds them until the next refresh;
 * per-feed bookkeeping (last refresh, last error) lives in the store's source info, written by
   ``ingest``; ``reader-tui feeds`` and the app read it back through :func:`feed_statuses`.
 
@@ -25,7 +25,7 @@ from reader_tui.safety import clean_line
 from reader_tui.store import Store
 from reader_tui.subscriptions import Subscription
 
-NEW_IDS_SETTING = "refresh.new_ids"
+OLD_NEW_IDS_SETTING = "refresh.new_ids"
 LAST_REFRESH_SETTING = "refresh.last"
 
 
@@ -82,15 +82,11 @@ def refresh(
     )
     new_ids = list(dict.fromkeys(paper_id for report in reports for paper_id in report.new_ids))
     if any(report.error is None for report in reports):
-        store.set_setting(NEW_IDS_SETTING, new_ids)
+        store.set_new_ids(new_ids)
+        if store.setting(OLD_NEW_IDS_SETTING) is not None:  # earlier builds kept them in state.json
+            store.set_setting(OLD_NEW_IDS_SETTING, None)
         store.set_setting(LAST_REFRESH_SETTING, time.time())
     return RefreshResult(reports, new_ids, time.monotonic() - started)
-
-
-def new_ids(store: Store) -> frozenset[str]:
-    """The ids ``is:new`` matches: the papers that arrived in the last refresh (pass to MatchContext)."""
-    value = store.setting(NEW_IDS_SETTING, [])
-    return frozenset(str(item) for item in value) if isinstance(value, list) else frozenset()
 
 
 @dataclass(slots=True)
@@ -159,10 +155,8 @@ def _when(value: object) -> datetime | None:
 
 __all__ = [
     "LAST_REFRESH_SETTING",
-    "NEW_IDS_SETTING",
     "FeedStatus",
     "RefreshResult",
     "feed_statuses",
-    "new_ids",
     "refresh",
 ]

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS paper (
 CREATE INDEX IF NOT EXISTS paper_version ON paper (version);
 CREATE TABLE IF NOT EXISTS summary (seq INTEGER PRIMARY KEY, html TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS summary_text (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS arrived (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _SEARCH_COLUMNS = ("published REAL", "search TEXT")
 """Added to a cache of an earlier build (its rows get them filled on open, :meth:`PaperCache._fill`)."""
@@ -318,6 +319,16 @@ class PaperCache:
             for table in ("summary", "summary_text"):
                 db.execute(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM paper {_AMONG})", among)
             db.execute(f"DELETE FROM paper {_AMONG}", among)
+
+    def arrived(self) -> list[str]:
+        """The ids the last refresh brought (``is:new``)."""
+        return [paper_id for (paper_id,) in self._read("SELECT id FROM arrived")]
+
+    def set_arrived(self, paper_ids: Iterable[str]) -> None:
+        """Replace the ids the last refresh brought, in one transaction."""
+        with self._write_lock, self._transaction() as db:
+            db.execute("DELETE FROM arrived")
+            db.executemany("INSERT OR IGNORE INTO arrived VALUES (?)", ((pid,) for pid in paper_ids))
 
     # -- the relevance index's term table, kept between sessions (reader_tui.term_table) ---------
     def versions(self) -> list[tuple[str, int]]:
