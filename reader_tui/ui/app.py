@@ -93,6 +93,7 @@ class ReaderApp(TriageActions):
     def on_mount(self) -> None:
         if not gc.isenabled():  # the CLI held cycle collection off for the start
             self.call_after_refresh(_collect_from_now_on)
+            self.papers_view.freeze_rows = True
         self.store.on_change = self._changed_elsewhere
         self.theme = str(self.store.setting("ui.theme", "textual-dark"))
         for message in self.store.messages:
