@@ -17,6 +17,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from itertools import accumulate, chain
 from typing import Any
 
 from reader_tui import terms
@@ -143,6 +144,20 @@ class TermTable:
     def span(self, position: int) -> tuple[int, int]:
         ends = self.ends
         return (ends[3 * position - 1] if position else 0), ends[3 * position + 2]
+
+    def postings(self) -> tuple[array[int], array[int]]:
+        """For each term, the spans holding it (span ``3p + k`` is paper ``p``'s k-th span): the
+        index turned around, for :class:`~reader_tui.rank_segments.Segments` (~70 ms at 10,000).
+        One flat array and each term's end in it: an array per term would be ~50,000 more objects
+        for every full garbage collection of the app to go through."""
+        spans: list[list[int]] = [[] for _ in self.vocabulary]
+        add = [found.append for found in spans]
+        flat, start = self.flat, 0
+        for span, end in enumerate(self.ends):
+            for term in flat[start:end]:
+                add[term](span)
+            start = end
+        return array("i", chain.from_iterable(spans)), array("i", accumulate(map(len, spans)))
 
     def updated(
         self,

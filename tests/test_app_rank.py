@@ -348,10 +348,39 @@ async def test_for_you_next_start_ranks_from_the_index_kept_with_papers_written_
     again = harness.store()
     app = harness.app([str(LEGACY)], store=again)
     async with app.run_test(size=APP_SIZE) as pilot:
-        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=30)
         relevance = app.papers_view.for_you.relevance
         assert relevance is not None and relevance.index.table.unsaved <= 2  # not the library again
         assert "2111.99999" in listed(app)[:3]
         await pilot.press(*["j"] * listed(app).index("2111.99999"))
         await harness.settle(pilot)
         assert "Legged robot" in header(app) and "cat: cs.RO" in header(app)
+
+
+async def test_a_star_reranks_the_rows_below_as_a_ranking_made_anew_would(harness: Harness) -> None:
+    """Once the list is ranked the app keeps the profile's sums per span (a star then re-ranks in
+    ~20 ms at 10,000 papers): the rows below a new star come in the order of a ranking made anew."""
+    from reader_tui.relevance import Relevance
+
+    store = library(harness, ROBOTS[:2])
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        await pilot.press("f")
+
+        def prepared() -> bool:
+            relevance = app.papers_view.for_you.relevance
+            return relevance is not None and relevance.profile.segments is not None
+
+        await harness.wait_until(pilot, prepared, timeout=30)
+        await pilot.press("j", "j", "s")
+        await pilot.pause()
+        relevance = app.papers_view.for_you.relevance
+        assert relevance is not None and relevance.profile.segments is not None
+        starred = relevance.profile.starred
+        assert len(starred) == 3
+        anew = Relevance(relevance.index, relevance.index.profile(starred, relevance.profile.read), store.get)
+        below = listed(app)[3:]
+        expected, _ = anew.order_ids(below, store.state)
+        assert below[: len(expected)] == expected and expected
+        assert set(below[len(expected) :]) == starred - {listed(app)[2]}  # the profile, listed last

@@ -115,7 +115,8 @@ def test_small_changes_are_not_worth_writing_the_table_again(folder: Path) -> No
 
 
 def test_a_paper_without_search_fields_is_indexed_from_the_paper(tmp_path: Path) -> None:
-    """A cache an earlier build wrote on a read-only disk has rows without search fields."""
+    """A cache an earlier build wrote on a read-only disk has rows without search fields; a damaged
+    row costs only itself."""
     import sqlite3
 
     liked = Paper(id="a", title="Glacier ice flow", summary_html="<p>Glacier melt models</p>")
@@ -127,8 +128,46 @@ def test_a_paper_without_search_fields_is_indexed_from_the_paper(tmp_path: Path)
         store.flush()
     with sqlite3.connect(tmp_path / "papers.sqlite") as db:
         db.execute("UPDATE paper SET search = NULL WHERE id = 'b'")
+        db.execute("UPDATE paper SET search = '[1, 2' WHERE id = 'c'")  # damaged: JSON cut short
     with Store(tmp_path) as store:
         store.set_starred("a", True)
         relevance = Relevance.from_store(store, store.states())
-        assert [pid for pid, _ in relevance.order_ids(["b", "c"], store.state)] == ["b", "c"]
-        assert relevance.order_ids(["b", "c"], store.state)[0][1] > 0
+        ranked, scores = relevance.order_ids(["c", "b", "x0"], store.state)
+        assert ranked == ["b", "c", "x0"] and scores[0] > 0 and "c" in relevance.index
+
+
+def test_a_profile_kept_up_to_date_by_segments_ranks_as_one_made_anew() -> None:
+    """Stars, unstars and a read paper starred, applied to the sums per span one by one, rank as a
+    profile made from the final stars and reads (what a pass over the whole index gives)."""
+    from reader_tui.rank import RankIndex
+
+    index = RankIndex(PAPERS)
+    others = [p.id for p in PAPERS if p.primary_category == "cs.CV"]
+    starred, read = ROBOTS[:3], others[:6]
+    kept = index.profile(starred, read)
+    assert kept.adopt(index.segments(kept.snapshot()))
+    changes = [("star", ROBOTS[3]), ("star", others[0]), ("unstar", ROBOTS[0]), ("star", others[7])]
+    for change, paper_id in changes:
+        if change == "star":
+            kept.remove_read(paper_id)
+            kept.add_star(paper_id)
+        else:
+            kept.remove_star(paper_id)
+        assert kept.segments is not None  # kept up to date, not dropped
+        anew = index.profile(kept.starred, kept.read)
+        ids, scores = index.order(kept)
+        expected_ids, expected_scores = index.order(anew)
+        assert ids == expected_ids
+        assert scores == pytest.approx(expected_scores, rel=1e-9, abs=1e-12)
+
+
+def test_segments_of_a_profile_changed_since_are_refused() -> None:
+    from reader_tui.rank import RankIndex
+
+    index = RankIndex(PAPERS)
+    profile = index.profile(ROBOTS[:2])
+    snapshot = profile.snapshot()
+    profile.add_star(ROBOTS[2])  # a star while they were worked out on another thread
+    assert not profile.adopt(index.segments(snapshot))
+    assert profile.segments is None
+    assert profile.adopt(index.segments(profile.snapshot()))

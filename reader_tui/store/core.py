@@ -161,16 +161,14 @@ class Store:
 
     def paper_versions(self) -> list[tuple[str, int]]:
         """Every paper's id and the write that last changed it, newest first (for the relevance
-        index: what it indexed, and what changed since)."""
-        with contextlib.suppress(sqlite3.Error):
-            return self._cache.versions()
-        return []
+        index: what it indexed, and what changed since). Raises ``sqlite3.Error``: an empty answer
+        would drop every paper from the index."""
+        return self._cache.versions()
 
     def search_rows_of(self, ids: list[str]) -> list[tuple[str, int, str | None, str | None]]:
-        """Id, version, search fields (JSON, None if not filled in) and summary text of a few papers."""
-        with contextlib.suppress(sqlite3.Error):
-            return self._cache.search_rows_of(ids)
-        return []
+        """Id, version, search fields (JSON, None if not filled in) and summary text of a few papers.
+        Raises ``sqlite3.Error``."""
+        return self._cache.search_rows_of(ids)
 
     def rank_table(self, form: str) -> tuple[str, bytes] | None:
         """The relevance index's term table saved under ``form``, if one is."""

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
 from reader_tui.rank import RankIndex
+from reader_tui.rank_segments import Segments, Snapshot
 from reader_tui.relevance import Relevance
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
@@ -97,14 +98,25 @@ class TriageActions(InOrderKeys):
         (at 10k papers, ~50 ms of CPU from the one kept in the store, ~0.6 s with none)."""
         return Relevance.from_store(self.store, states, base)
 
-    @work(thread=True, exclusive=True, group="rank-save", exit_on_error=False)
-    def _keep_relevance(self, relevance: Relevance) -> None:
-        """Keep the index in the store for the next start, after the ranking is shown."""
+    def _after_ranking(self, relevance: Relevance) -> None:
+        """Once the ranked list is shown: keep the index for the next start, and work out the
+        profile's sums per span, so that a star re-ranks in ~20 ms instead of ~80 (10k papers)."""
+        if relevance is self.papers_view.for_you.relevance:
+            self._prepare_stars(relevance, relevance.profile.snapshot())
+
+    @work(thread=True, exclusive=True, group="rank-after", exit_on_error=False)
+    def _prepare_stars(self, relevance: Relevance, snapshot: Snapshot) -> tuple[Relevance, Segments]:
         relevance.save(self.store)
+        return relevance, relevance.index.segments(snapshot)
+
+    def _stars_prepared(self, relevance: Relevance, segments: Segments) -> None:
+        """Rank by the segments from now on, unless a star came meanwhile: then work them out again."""
+        if not relevance.profile.adopt(segments):
+            self._after_ranking(relevance)
 
     def _relevance_ready(self, relevance: Relevance) -> None:
         self.papers_view.for_you.ready(relevance)
-        self.call_after_refresh(self._keep_relevance, relevance)
+        self.call_after_refresh(self._after_ranking, relevance)
         pending, self._like_pending = self._like_pending, None
         if pending is not None and (paper := self.current) is not None and paper.id == pending:
             self.action_more_like_this()
@@ -201,6 +213,9 @@ class TriageActions(InOrderKeys):
             self.screen.set_focus(self.paper_list)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "rank-after" and event.state == WorkerState.SUCCESS:
+            relevance, segments = event.worker.result  # type: ignore[misc]
+            self._stars_prepared(relevance, segments)
         if event.worker.group != "rank":
             return
         if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Relevance):
