@@ -27,6 +27,7 @@ profile with the top 20 reasons, and re-ranking after one more star (the index k
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -210,39 +211,156 @@ def report_speed(papers: list[Paper], label: str) -> None:
         store.add_papers(papers)
         store.flush()
         store_cpu = best_of(3, lambda: Relevance.from_store(store, {}))
+        Relevance.from_store(store, {}).save(store)
+        kept_cpu = best_of(3, lambda: Relevance.from_store(store, {}))
+        store.add_papers([replace(p, id=p.id + "+new") for p in papers[: len(papers) // 100]])
+        store.flush()
+        delta_cpu = best_of(3, lambda: Relevance.from_store(store, {}))
     rng = random.Random(5)
     starred = rng.sample(ids, STARS)
     profile = index.profile(starred)
     by_id = {p.id: p for p in papers}
 
-    def rank_and_explain(profile: Profile) -> None:
+    def rank_and_explain(index: RankIndex, profile: Profile) -> None:
         for ranked in index.rank(profile)[:20]:
             index.reasons(profile, ranked.paper_id, by_id[ranked.paper_id])
 
-    rank_cpu = best_of(5, lambda: rank_and_explain(index.profile(starred)))
-    extra = [pid for pid in rng.sample(ids, 10) if pid not in starred]
+    rank_cpu = best_of(5, lambda: rank_and_explain(index, index.profile(starred)))
+    extra = next(pid for pid in rng.sample(ids, 10) if pid not in starred)
 
-    def one_more_star() -> None:
-        profile.add_star(extra[0])
-        rank_and_explain(profile)
-        profile.remove_star(extra[0])
+    def one_more_star(index: RankIndex, profile: Profile) -> None:
+        profile.add_star(extra)
+        rank_and_explain(index, profile)
+        profile.remove_star(extra)
 
-    star_cpu = best_of(5, one_more_star)
+    star_cpu = best_of(5, lambda: one_more_star(index, profile))
+    fresh = RankIndex(documents=documents)  # its postings not built yet
+    kept_sums = fresh.profile(starred)
+    snapshot = kept_sums.snapshot()
+    segments_cpu = cpu_ms(lambda: kept_sums.adopt(fresh.segments(snapshot)))
+    segments_star_cpu = best_of(5, lambda: one_more_star(fresh, kept_sums))
     print(
         f"\nSpeed at {len(papers):,} {label} ({len(index.vocabulary):,} terms), CPU ms (wall for the build):"
     )
-    print(
-        f"  build the index from the store's folded rows (the app, in a worker):  {build_cpu:6.0f} ms CPU,"
-        f" {build_wall:.0f} ms wall, {memory:.1f} MB"
-    )
-    print(f"  the same with the rows and summary texts read from a real store:      {store_cpu:6.0f} ms CPU")
-    print(f"  build the index from the papers (the CLI: markup stripped, text folded): {cli_cpu:6.0f} ms CPU")
-    print(f"  rank every paper, 5 stars (profile, scores, top 20 reasons):            {rank_cpu:6.0f} ms CPU")
-    print(f"  re-rank every paper after one more star (index kept):                   {star_cpu:6.0f} ms CPU")
-    print(
-        f"  from 'f' to a ranked list (store read + build + rank):                  "
-        f"{store_cpu + rank_cpu:6.0f} ms CPU"
-    )
+    rows = [
+        ("build the index from the store's folded rows (the app, in a worker)", build_cpu),
+        ("the same with the rows and summary texts read from a real store", store_cpu),
+        ("build the index from the papers (the CLI: markup stripped, text folded)", cli_cpu),
+        ("the index kept in the store: loaded, checked against the store", kept_cpu),
+        ("the same with 1% of the papers written since (indexed, added)", delta_cpu),
+        ("rank every paper, 5 stars (profile, scores, top 20 reasons)", rank_cpu),
+        ("re-rank every paper after one more star (a pass over the index)", star_cpu),
+        ("the sums per span and the postings (once, in a worker, after ranking)", segments_cpu),
+        ("re-rank every paper after one more star (the sums per span kept)", segments_star_cpu),
+        ("from 'f' to a ranked list, no index kept (store read + build + rank)", store_cpu + rank_cpu),
+        ("from 'f' to a ranked list, the index kept (load + check + rank)", kept_cpu + rank_cpu),
+    ]
+    for name, value in rows:
+        print(f"  {name + ':':<74}{value:6.0f} ms CPU")
+    print(f"  (the first build: {build_wall:.0f} ms wall, {memory:.1f} MB)")
+
+
+class Clock:
+    """CPU (every thread of the process) and wall time since it was made, in ms."""
+
+    def __init__(self) -> None:
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+
+    def read(self) -> tuple[float, float]:
+        return (time.process_time() - self.cpu) * 1000, (time.perf_counter() - self.wall) * 1000
+
+
+def app_library(papers: list[Paper], folder: Path) -> None:
+    """A library of ``papers`` with 5 of them starred and "for you" the order in force (as a user
+    who sorted by relevance last session leaves it)."""
+    with Store(folder) as store:
+        store.add_papers(papers)
+        for paper_id in random.Random(5).sample([p.id for p in papers], STARS):
+            store.set_starred(paper_id, True)
+        store.set_setting("ui.sort", "relevance")
+        store.flush()
+
+
+async def time_app(folder: Path, stars: int) -> dict[str, object]:
+    """Start the real app (headless, through Pilot) on ``folder`` and time, CPU (all threads) and
+    wall: the first screen; from it to the list set in relevance order (the index built or loaded in
+    its worker, ranked; painted at the next frame); then, once the app's work after the ranking is
+    done, ``stars`` times ``j`` and ``s`` (star, re-rank the rows below, repaint)."""
+    from reader_tui.ui.app import make_app
+
+    store = Store(folder)
+    app = make_app(store=store)
+    handler: list[tuple[float, float]] = []
+    toggle = app.action_toggle_star
+
+    def timed_toggle() -> None:  # the key's own work: star, re-rank, set the list
+        clock = Clock()
+        toggle()
+        handler.append(clock.read())
+
+    app.action_toggle_star = timed_toggle  # type: ignore[method-assign]
+    start = Clock()
+    marks: dict[str, tuple[float, float]] = {}
+    apply_filter = app._apply_filter
+
+    def timed_apply(keep_id: str | None = None) -> None:  # the list set in relevance order
+        apply_filter(keep_id)
+        if app.papers_view.for_you.ranked:
+            marks.setdefault("ranked", start.read())
+
+    app._apply_filter = timed_apply  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        first_screen = start.read()
+        while "ranked" not in marks:
+            await pilot.pause(0.002)
+        ranked = (marks["ranked"][0] - first_screen[0], marks["ranked"][1] - first_screen[1])
+        indexed = app.papers_view.for_you.relevance.indexed  # type: ignore[union-attr]
+        await app.workers.wait_for_complete()  # the index kept, the sums per span: not during the stars
+        await pilot.pause(0.05)
+        presses: list[tuple[float, float]] = []
+        for _ in range(stars):
+            await pilot.press("j")
+            clock = Clock()
+            await pilot.press("s")
+            presses.append(clock.read())
+        await app.workers.wait_for_complete()
+    store.close()
+    return {"first": first_screen, "ranked": ranked, "indexed": indexed, "press": presses, "key": handler}
+
+
+def report_app(papers: list[Paper], label: str, stars: int = 5) -> None:
+    """The app's figures: ranked order after the first screen (no index kept, the index kept, the
+    index kept and 1% of the library written since by another process) and a star's re-rank."""
+    import asyncio
+
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nIn the app (Pilot, headless), {len(papers):,} {label}; load average before: {load}")
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        app_library(papers, home)
+        runs = [("no index kept (first 'f' ever)", asyncio.run(time_app(home, stars)))]
+        runs.append(("the index kept from the last session", asyncio.run(time_app(home, stars))))
+        extra = [replace(p, id=p.id + "+new") for p in papers[: max(1, len(papers) // 100)]]
+        with Store(home) as other:  # another process writes 1% more papers
+            other.add_papers(extra)
+        runs.append((f"kept, {len(extra):,} papers written since", asyncio.run(time_app(home, stars))))
+    print("  first screen -> list set in relevance order, ms CPU (all threads) / wall; papers indexed:")
+    for name, run in runs:
+        cpu, wall = run["ranked"]  # type: ignore[misc]
+        print(f"    {name:<44} {cpu:6.0f} CPU {wall:6.0f} wall  ({run['indexed']:,} indexed)")
+    presses = [p for _, run in runs for p in run["press"]]  # type: ignore[attr-defined]
+    keys = [k for _, run in runs for k in run["key"]]  # type: ignore[attr-defined]
+    for name, values in (
+        ("the key's handler (star, re-rank, set list)", keys),
+        ("press s -> idle (repainted)", presses),
+    ):
+        cpus, walls = [c for c, _ in values], [w for _, w in values]
+        print(
+            f"  re-rank after a star, {name}: median {statistics.median(cpus):.0f} CPU"
+            f" {statistics.median(walls):.0f} wall, worst {max(cpus):.0f} CPU {max(walls):.0f} wall"
+            f" ({len(values)} stars)"
+        )
+    print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def cpu_ms(action: Callable[[], object]) -> float:
@@ -257,10 +375,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--app", type=int, nargs="*", default=None, metavar="SIZE",
+                        help="time the app (Pilot) at these sizes only (default 10000)")  # fmt: skip
     args = parser.parse_args(argv)
     paths = args.feeds or [p for p in DEFAULT_FEEDS if p.exists()]
     feeds = load(paths)
-    report_quality(feeds, args.trials)
+    if args.app is not None:
+        for size in args.app or [10_000]:
+            report_app(real_papers(feeds, size), "papers cut from the real feeds")
+        return 0
+    if not args.no_quality:
+        report_quality(feeds, args.trials)
     if not args.no_speed:
         report_speed(real_papers(feeds, args.size), "papers cut from the real feeds")
         report_speed(generate_papers(args.size), "generated papers")
