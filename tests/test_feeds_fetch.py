@@ -100,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(200, FEED_BYTES, ETag=ETAG, Last_Modified="Fri, 29 May 2026 12:36:41 GMT")
         elif path == "/moved":
             self.send(301, Location="/feed.xml")
+        elif path == "/to-https":
+            self.send(302, Location=f"https://127.0.0.1:{self.server.server_address[1]}/feed.xml")
         elif path == "/to-file":
             self.send(302, Location="file:///etc/passwd")
         elif path == "/loop":
@@ -171,6 +173,22 @@ def test_http_redirect_is_followed_and_reported(server: str) -> None:
     result = fetch_source(f"{server}/moved", timeout=2)
     assert result.content == FEED_BYTES
     assert result.final_url == f"{server}/feed.xml"
+
+
+def test_only_https_loads_certificates_and_a_redirect_to_https_is_checked(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the CA bundle costs ~75 ms of CPU: a plain-http feed does not, an https hop always does
+    (here the plain server cannot answer TLS, so the redirected fetch fails in one line)."""
+    from reader_tui.feeds import fetch
+
+    loaded: list[bool] = []
+    real = fetch._ssl_context
+    monkeypatch.setattr(fetch, "_ssl_context", lambda: loaded.append(True) or real())
+    assert fetch_source(f"{server}/feed.xml", timeout=2).content == FEED_BYTES
+    assert loaded == []
+    fetch_error(f"{server}/to-https", timeout=2)
+    assert loaded == [True]
 
 
 def test_http_errors_are_one_line(server: str) -> None:
