@@ -122,7 +122,7 @@ def cap_papers(papers: list[Paper]) -> list[Paper]:
         paper.title = _cut(paper.title)
         for name in ("authors", "affiliations", "keywords", "categories"):
             values: list[str] = getattr(paper, name)
-            if len(values) > LIST_MAX or any(len(value) > TEXT_MAX for value in values):
+            if len(values) > LIST_MAX or (values and max(map(len, values)) > TEXT_MAX):
                 setattr(paper, name, [_cut(value) for value in values[:LIST_MAX]])
     return papers
 

@@ -88,8 +88,8 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    if _NEEDS_CLEANING.search(text) is None:
-        return text
+    if (text.isascii() and text.isprintable()) or _NEEDS_CLEANING.search(text) is None:
+        return text  # printable ASCII (most names, ids, links): two C scans, a third of a search's cost
     text = text.replace("\r\n", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text).translate(_DROP_MULTILINE)
     return _INVISIBLE_ASTRAL.sub("", text)
