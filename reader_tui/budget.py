@@ -210,7 +210,6 @@ def parse_within(
     parsed before its error; a paper a feed lists twice may come in two batches.
     """
     from reader_tui.feeds import FeedError, ParseResult
-    from reader_tui.feeds.parse import each_once
 
     give_up_at = time.monotonic() + seconds  # starting the child and taking in its papers count too
     result = ParseResult(source, None, "", [])
@@ -250,7 +249,16 @@ def parse_within(
         if child.is_alive():
             child.kill()
         child.join()
-    result.papers = each_once(papers) if prepare is None else papers
+    return _collected(result, papers, prepare)
+
+
+def _collected(result: ParseResult, papers: list[Any], prepare: Prepare | None) -> ParseResult:
+    """The result with the papers gathered when no ``on_batch`` took them (each paper once)."""
+    if papers and prepare is None:
+        from reader_tui.feeds.parse import each_once
+
+        papers = each_once(papers)
+    result.papers = papers
     return result
 
 
@@ -263,12 +271,9 @@ def _here(
     papers: list[Any],
 ) -> ParseResult:
     """The parse in the calling thread, without a hard bound (where no child process can be made)."""
-    from reader_tui.feeds.parse import each_once
-
     for batch in _batches(content, source, result, prepare):
         take(batch)
-    result.papers = each_once(papers) if prepare is None else papers
-    return result
+    return _collected(result, papers, prepare)
 
 
 __all__ = ["BATCH", "LIST_MAX", "TEXT_MAX", "Prepare", "cap_fields", "cap_papers", "parse_within", "warm_up"]

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reader_tui.feeds.errors import FeedError
     from reader_tui.feeds.fetch import FetchResult, fetch_source, source_key
-    from reader_tui.feeds.parse import ParseResult, load_feed, parse_feed
+    from reader_tui.feeds.parse import load_feed, parse_feed
+    from reader_tui.feeds.result import ParseResult
 
 __all__ = [
     "FeedError",
@@ -33,7 +34,7 @@ _HOME = {
     "FetchResult": "fetch",
     "fetch_source": "fetch",
     "source_key": "fetch",
-    "ParseResult": "parse",
+    "ParseResult": "result",
     "load_feed": "parse",
     "parse_feed": "parse",
 }

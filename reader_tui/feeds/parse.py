@@ -17,13 +17,13 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from reader_tui.feeds import arxiv_api, arxiv_legacy, arxiv_rss, biorxiv, ftxj, generic, hf, tree
 from reader_tui.feeds.common import FeedContext, entry_text, safe_link, to_datetime, updated_parsed
 from reader_tui.feeds.errors import FeedError
 from reader_tui.feeds.fetch import fetch_source, source_key
+from reader_tui.feeds.result import ParseResult
 from reader_tui.model import Paper
 from reader_tui.safety import clean_line
 
@@ -38,22 +38,6 @@ _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _ENTITY_DECL = re.compile(rb"<!ENTITY[^<>]{0,4000}>")
 # A declaration that cannot amplify: a character reference or a short literal with no references.
 _SAFE_ENTITY = re.compile(rb'<!ENTITY\s+\w+\s+"(?:&#\w+;|[^&%"]{0,64})"\s*>')
-
-
-@dataclass(slots=True)
-class ParseResult:
-    """The papers of one feed, in feed order, each id once."""
-
-    source: str
-    title: str | None
-    format: str
-    """Which reader handled the feed: ftxj, arxiv-rss, arxiv-legacy, arxiv-api, hf, biorxiv, generic."""
-    papers: list[Paper]
-    warnings: list[str] = field(default_factory=list)
-    """One line each: the feed was read, but not all of it was well-formed."""
-    renamed: dict[str, str] = field(default_factory=dict)
-    """Former id -> id, for papers an earlier release named by guid or link and now names by DOI or
-    relayed arXiv id (see :func:`~reader_tui.feeds.generic.former_id`): their marks move."""
 
 
 MAX_TAGS = 500_000
