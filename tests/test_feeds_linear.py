@@ -94,6 +94,7 @@ ANCHORED = {
     "ftxj._META_LINE",
     "ftxj._RULE",
     "arxiv_rss._PREFIX",
+    "journal._ABSTRACT_LABEL",
     "journal._JOURNAL_PP",
     "journal._JOURNAL_VOLUME_PAGES",
     "journal._LABELLED",

@@ -615,6 +615,23 @@ async def test_a_opens_the_doi_page_when_there_is_no_abstract_page(harness: Harn
         assert harness.opened.calls == ["https://doi.org/10.1002/tax.12650"]
 
 
+def test_a_leading_abstract_label_is_not_kept_as_the_abstracts_first_word() -> None:
+    """Pensoft starts every description with "Abstract:": the paper's text starts with its first sentence."""
+    from reader_tui.feeds import journal
+    from reader_tui.textfold import html_to_text
+
+    for pensoft in load("pensoft-zookeys-rss091-2021-12.xml").papers:
+        assert "Abstract:" not in pensoft.summary_html
+        assert not html_to_text(pensoft.summary_html).lower().startswith(("abstract", "summary"))
+    first = load("pensoft-zookeys-rss091-2021-12.xml").papers[0]
+    assert html_to_text(first.summary_html).startswith("Keys to all levels of the subfamily Deltocephalinae")
+    assert journal.without_abstract_label("<p> <b>SUMMARY.</b> Fish.</p>") == "<p> <b></b> Fish.</p>"
+    assert (
+        journal.without_abstract_label("<p>We study it. Abstract: x</p>") == "<p>We study it. Abstract: x</p>"
+    )
+    assert journal.without_abstract_label("<p>Abstracts of talks</p>") == "<p>Abstracts of talks</p>"
+
+
 def test_metadata_lines_a_rule_read_are_not_shown_again_as_the_abstract() -> None:
     sciencedirect = one(
         SCIENCEDIRECT.replace("]]></description>", "<p>We sampled 300 fish.</p>]]></description>")

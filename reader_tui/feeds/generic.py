@@ -67,7 +67,7 @@ def to_paper(
     )
     meta = journal.read(entry, link, body, identifiers)
     meta.journal = meta.journal or ctx.journal
-    body = journal.without_lifted(body, meta.lifted)
+    body = journal.without_abstract_label(journal.without_lifted(body, meta.lifted))
     doi = meta.doi
     if arxiv:
         paper_id = arxiv[0]

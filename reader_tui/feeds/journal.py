@@ -49,6 +49,10 @@ _TRAILING = ".,;)]"
 _LINE_BREAK = re.compile(r"<br\s{0,3}/?>|</p\s{0,3}>|</div\s{0,3}>|</li\s{0,3}>", re.I)
 _LINE_BREAK_KEPT = re.compile(f"({_LINE_BREAK.pattern})", re.I)
 _TAG = re.compile(r"<[^<>]{0,2000}>")
+# The description's first words, after any opening tags and whitespace, when they are a label.
+_ABSTRACT_LABEL = re.compile(
+    r"((?:\s{0,50}<[^<>]{0,200}>){0,20}\s{0,50})(?:Abstract|Summary)\s{0,3}[:：.]\s{0,3}", re.I
+)
 _LABELLED = re.compile(r"(?P<label>[A-Za-z][A-Za-z ()]{0,30}?)\s{0,3}[:：]\s{0,3}(?P<value>.{1,2000})")
 _VOLUME = re.compile(r"\bVol(?:ume|\.)?\s{0,3}(?P<v>[\w-]{1,12})", re.I)
 _ISSUE = re.compile(r"\b(?:Issue|No\.|Number|Nr\.?)\s{0,3}(?P<v>[\w-]{1,12})", re.I)
@@ -163,6 +167,14 @@ def without_lifted(body_html: str, lifted: list[str]) -> str:
         drop_break = bool(text) and text in wanted and (index < len(parts) - 1 or not rest)
         out.append("".join(_TAG.findall(part)) if drop_break else part)
     return "".join(out).strip() + rest
+
+
+def without_abstract_label(body_html: str) -> str:
+    """The description without a leading "Abstract:" (Pensoft's habit; "Summary." too): the detail pane
+    shows it as the abstract already, and the label would be the first words of every list preview.
+    A label after other text ("... Abstract: ...") is text, and stays."""
+    match = _ABSTRACT_LABEL.match(body_html)
+    return body_html if match is None else match.group(1) + body_html[match.end() :]
 
 
 def _head_lines(body_html: str) -> list[str]:
