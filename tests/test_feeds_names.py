@@ -83,3 +83,9 @@ def test_every_habit_gives_the_same_people(persons: list[tuple[str, str]], habit
         assert [name.rsplit(" ", 1)[-1] for name in got] == [surname for _, surname in persons]
         return
     assert got == natural
+
+
+def test_et_al_in_capitals_and_suffixes_are_read_wherever_they_stand() -> None:
+    assert split_list("Ada Lovelace, Charles Babbage ET AL.") == ["Ada Lovelace", "Charles Babbage"]
+    assert split_list("Smith, John, Jr.; Doe, Jane") == ["John Smith Jr.", "Jane Doe"]
+    assert split_list("Pieter Abbeel, Peter Stone et al") == ["Pieter Abbeel", "Peter Stone"]

@@ -34,6 +34,8 @@ _EMAIL = re.compile(r"[<(\[]?\s{0,3}(?:mailto:)?[^\s<>()\[\]@,;]{1,64}@[^\s<>()\
 _ET_AL = re.compile(r"(?:,\s{0,3})?(?<!\S)(?:et\.?\s{1,3}al\.?|and\s{1,3}others|等(?:人)?)\s{0,3}$", re.I)
 # List separators: commas and semicolons (ASCII and full-width), the Chinese enumeration comma,
 # and "and" / "&" as whole words. Look-arounds instead of \s+ on both sides keep this linear.
+_ET_AL_SPAN = 32
+"""Characters at the end of a field :data:`_ET_AL` is looked for in (its longest match is 19)."""
 _SEPARATOR = re.compile(r"[,;，；、]|(?<!\S)(?:and|&)(?!\S)")
 _COMMAS = re.compile(r"[,;，；、]")
 """:data:`_SEPARATOR` where the text has no "and" or "&" (most fields): a plain class splits faster."""
@@ -70,11 +72,13 @@ def split_list(text: str | None) -> list[str]:
     text = clean_line(text[:AUTHOR_FIELD_MAX])
     if "@" in text:
         text = _EMAIL.sub(" ", text)
-    # Each pattern only where its words can be: most fields (arXiv's) have none of them.
-    if "et" in text or "others" in text or "等" in text:
+    # Each pattern only where its words can be: most fields (arXiv's) have none of them. "et al." ends
+    # the field (its match is at most 19 characters long, in any case); a suffix is one of four words.
+    tail = text[-_ET_AL_SPAN:].lower()
+    if "et" in tail or "others" in tail or "等" in tail:
         text = _ET_AL.sub("", text)
     text = text.strip(" ,;")
-    if "r" in text or "I" in text:  # Jr, Sr, II, III, IV
+    if "Jr" in text or "Sr" in text or "II" in text or "IV" in text:
         text = _SUFFIX_COMMA.sub(" ", text)  # "Smith, John, Jr.": one person
     if not text:
         return []
