@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -406,12 +406,9 @@ class ForYou:
             found = self._reasons[paper.id] = relevance.index.reasons(relevance.profile, paper.id, paper)
         return found
 
-    def badges(self) -> dict[str, str]:
+    def badges(self) -> Mapping[str, str]:
         """Each ranked paper's score as a share of the best one, ``" 87%"``, for the list's date column."""
-        if not self.scores:
-            return {}
-        best = max(self.scores.values()) or 1.0
-        return {pid: f"{round(100 * score / best):>3d}%" for pid, score in self.scores.items()}
+        return Badges(self.scores) if self.scores else {}
 
     def label(self, starred_count: int) -> str:
         """What the filter bar says about the order."""
@@ -424,6 +421,35 @@ class ForYou:
         if not self.ranked and starred_count == 0:
             return "by date: nothing starred"
         return "for you"
+
+
+class Badges(Mapping[str, str]):
+    """Papers' scores as shares of the best one, ``" 87%"``, each written when its row asks for it:
+    writing them all at every star cost ~110 ms at 100,000 papers, for the ~40 rows on screen.
+    Equal when the scores are (the list then keeps the rows it drew)."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self._scores = dict(scores)  # a copy: the ranking's own changes with the next star
+        self._best = max(self._scores.values(), default=0.0) or 1.0
+
+    def __getitem__(self, paper_id: str) -> str:
+        return f"{round(100 * self._scores[paper_id] / self._best):>3d}%"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scores)
+
+    def __len__(self) -> int:
+        return len(self._scores)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._scores
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Badges):
+            return self._scores == other._scores
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _ids_of(papers: Sequence[Paper]) -> list[str]:

@@ -333,3 +333,17 @@ def test_the_same_profile_ranks_the_same_in_every_process() -> None:
         for seed in (1, 2, 3)
     }
     assert len(outputs) == 1
+
+
+def test_badges_are_shares_of_the_best_score_and_differ_when_the_scores_do() -> None:
+    """The list's date column while ranked: written per row on demand, and a new ranking (a star)
+    compares unequal so the list draws its rows again."""
+    from reader_tui.relevance import Badges
+
+    scores = {"a": 2.0, "b": 1.0}
+    badges = Badges(scores)
+    assert badges["a"] == "100%" and badges.get("b") == " 50%" and badges.get("c") is None
+    assert len(badges) == 2 and list(badges) == ["a", "b"]
+    assert badges == Badges({"a": 2.0, "b": 1.0}) and badges == {"a": "100%", "b": " 50%"}
+    scores["b"] = 1.5  # the ranking's own dict changes with the next star: the badges shown do not
+    assert badges.get("b") == " 50%" and Badges(scores) != badges and badges != {}

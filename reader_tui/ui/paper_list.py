@@ -12,7 +12,7 @@ are measured in terminal cells, so CJK titles and emoji keep the columns aligned
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar, NamedTuple
@@ -250,7 +250,7 @@ class PaperList(ScrollView, can_focus=True):
         self._line_cache: LRUCache[tuple[str, bool, bool, bool, int, Style, str | None], tuple[Paper, Strip]]
         self._line_cache = LRUCache(maxsize=1000)
         self._row_styles: dict[tuple[bool, bool], Style] = {}
-        self._badges: dict[str, str] = {}
+        self._badges: Mapping[str, str] = {}
         self._star_color: Style | None = None
 
     # -- public API ---------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ class PaperList(ScrollView, can_focus=True):
             self._line_cache.clear()
             self.refresh()
 
-    def set_badges(self, badges: dict[str, str]) -> None:
+    def set_badges(self, badges: Mapping[str, str]) -> None:
         """Short texts shown instead of the date (the relevance score while the list is ranked)."""
         if badges != self._badges:
             self._badges = badges
