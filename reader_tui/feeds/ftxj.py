@@ -33,9 +33,10 @@ from reader_tui.model import Links, Paper
 FORMAT = "ftxj"
 
 _META_LINE = re.compile(
-    r"\s*<p>\s*<(strong|b)>\s*(?P<label>[^<]{1,40}?)\s*(?:[:：]\s*)?</\1>\s*(?:[:：]\s*)?(?P<value>.*?)</p>",
-    re.S,
+    r"\s*<p>\s*<(strong|b)>\s*(?P<label>[^<]{1,40}?)\s*(?:[:：]\s*)?</\1>\s*(?:[:：]\s*)?"
 )
+"""A metadata line's start, up to its value; the value runs to the next ``</p>`` (found with
+``str.find``: a lazy ``.*?`` tried ``</p>`` at every character of every value)."""
 _DIGEST_START = re.compile(r"\s*<p>\s*<(?:strong|b)>\s*arXiv\s*[:：]", re.I)
 _RULE = re.compile(r"\s*<hr\s*/?>\s*", re.I)
 _HREF = re.compile(r"""<a\s[^<>]{0,2000}?href\s{0,5}=\s{0,5}["']([^"'<>]{1,4000})["']""", re.I)
@@ -75,12 +76,14 @@ def split_meta(description: str) -> tuple[dict[str, str], str]:
     """The metadata lines (by canonical field name, raw HTML values) and the body after them."""
     meta: dict[str, str] = {}
     pos = 0
-    while match := _META_LINE.match(description, pos):
+    while (match := _META_LINE.match(description, pos)) and (
+        end := description.find("</p>", match.end())
+    ) >= 0:
         field = _LABELS.get(match.group("label").strip().lower())
         if field is None:
             break
-        meta.setdefault(field, match.group("value"))
-        pos = match.end()
+        meta.setdefault(field, description[match.end() : end])
+        pos = end + len("</p>")
     rule = _RULE.match(description, pos)
     if rule:
         pos = rule.end()
