@@ -100,6 +100,8 @@ class Profile:
         """Changes made so far (segments worked out for an earlier one are out of date)."""
         self.segments: Segments | None = None
         """The profile's sums per span, once worked out (see :meth:`adopt`): kept up to date here."""
+        self.scores: tuple[int, list[float]] | None = None
+        """Every paper's score (see :meth:`RankIndex.scores`) and the :attr:`generation` it is of."""
         for paper_id in starred:
             self.add_star(paper_id)
         for paper_id in read:
@@ -301,16 +303,20 @@ class RankIndex:
             excluded = profile.starred | profile.read
             candidates = [paper_id for paper_id in self._position if paper_id not in excluded]
         pool = candidates if isinstance(candidates, list) else list(candidates)
-        scores, position_of = self._scores(profile), self._position
+        scores, position_of = self.scores(profile), self._position
         keys = [-scores[at] if (at := position_of.get(pid)) is not None else 0.0 for pid in pool]
         order = sorted(range(len(pool)), key=keys.__getitem__)  # stable: ties keep the candidates' order
         self._rerank_with_pairs(profile, order, keys, pool)
         return [pool[i] for i in order], [0.0 - keys[i] for i in order]
 
-    def _scores(self, profile: Profile) -> list[float]:
+    def scores(self, profile: Profile) -> list[float]:
         """Every paper's score, by position: its words' weights plus its title words' boosted, times
         its length factor, plus its authors' and categories'. The sums per span come from the
-        profile's segments when it has them, else from one pass over the flat array."""
+        profile's segments when it has them, else from one pass over the flat array. Kept with the
+        profile until it changes: the app works them out in its worker, with the index, so the
+        event loop only sorts; and ranking a filtered list again (a keystroke) only sorts."""
+        if profile.scores is not None and profile.scores[0] == profile.generation:
+            return profile.scores[1]
         segments = profile.segments
         if segments is not None:
             sums = segments.combined(len(profile.starred), len(profile.read), READ_WEIGHT)
@@ -318,10 +324,12 @@ class RankIndex:
             sums = span_sums(profile.weights(), self._flat, self._ends)
         boost = 1.0 + TITLE_BOOST
         spans = zip(sums[0::3], sums[1::3], sums[2::3], self._length_factor, strict=True)
-        return [
+        scores = [
             score if (score := (words + boost * title) * factor + names) > NEGLIGIBLE else 0.0
             for words, title, names, factor in spans
         ]
+        profile.scores = (profile.generation, scores)
+        return scores
 
     def segments(self, snapshot: Snapshot) -> Segments:
         """Sums per span for a profile's snapshot, and the postings that keep them up to date (built

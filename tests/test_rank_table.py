@@ -171,3 +171,16 @@ def test_segments_of_a_profile_changed_since_are_refused() -> None:
     assert not profile.adopt(index.segments(snapshot))
     assert profile.segments is None
     assert profile.adopt(index.segments(profile.snapshot()))
+
+
+def test_scores_kept_with_a_profile_are_worked_out_again_when_it_changes() -> None:
+    from reader_tui.rank import RankIndex
+
+    index = RankIndex(PAPERS)
+    profile = index.profile(ROBOTS[:2])
+    first = index.order(profile)
+    assert index.order(profile) == first  # kept: the same scores, not worked out again
+    profile.add_star(ROBOTS[2])
+    assert index.order(profile) == index.order(index.profile(ROBOTS[:3])) != first
+    profile.remove_star(ROBOTS[2])
+    assert index.order(profile)[0] == first[0]
