@@ -207,7 +207,9 @@ def parse_within(
     With ``on_batch``, the papers are not kept in the result: each batch goes to ``on_batch`` (in the
     calling thread) as soon as the child has parsed it, while the child parses on, made by
     ``prepare`` in the child when given. A feed that fails midway has then handed over the batches
-    parsed before its error; a paper a feed lists twice may come in two batches.
+    parsed before its error; a paper a feed lists twice may come in two batches. The time is up when
+    the child has not sent its next message by then: a slow ``on_batch`` never stops a child whose
+    next batch is already waiting.
     """
     from reader_tui.feeds import FeedError, ParseResult
 

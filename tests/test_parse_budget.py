@@ -16,6 +16,7 @@ import pytest
 from reader_tui import subscriptions
 from reader_tui.budget import BATCH, LIST_MAX, TEXT_MAX, cap_fields, parse_within
 from reader_tui.feeds import FeedError, parse_feed
+from reader_tui.model import Paper
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -104,3 +105,28 @@ def test_lists_are_capped() -> None:
     )
     capped = cap_fields(ParseResult("s", None, "generic", [paper])).papers[0]
     assert len(capped.authors) == LIST_MAX and capped.keywords == ["k" * (TEXT_MAX - 1) + "…"]
+
+
+_prepared = 0
+
+
+def _encode_twice_then_fail(papers: list[Paper]) -> list[str]:
+    """A ``prepare`` for the child (found there by name): the third batch meets a bug."""
+    global _prepared
+    _prepared += 1
+    if _prepared == 3:
+        raise RuntimeError("bug in batch 3")
+    return [paper.id for paper in papers]
+
+
+def test_batches_come_while_the_child_parses_and_an_error_after_them_is_one_line() -> None:
+    """The child sends each batch as it is parsed (made by ``prepare`` there); one that fails midway
+    has handed over the batches before its error, which comes as the same one line."""
+    content = big_feed(5 * BATCH)
+    batches: list[list[str]] = []
+    with pytest.raises(FeedError) as caught:
+        parse_within(content, "big.xml", 60.0, on_batch=batches.append, prepare=_encode_twice_then_fail)
+    assert str(caught.value) == "big.xml: unexpected error (RuntimeError: bug in batch 3)"
+    assert batches == [
+        [p.id for p in parse_feed(content, "big.xml").papers[n * BATCH : (n + 1) * BATCH]] for n in range(2)
+    ]
