@@ -17,7 +17,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from itertools import accumulate, chain
+from itertools import accumulate
 from typing import Any
 
 from reader_tui import terms
@@ -147,17 +147,22 @@ class TermTable:
 
     def postings(self) -> tuple[array[int], array[int]]:
         """For each term, the spans holding it (span ``3p + k`` is paper ``p``'s k-th span): the
-        index turned around, for :class:`~reader_tui.rank_segments.Segments` (~70 ms at 10,000).
-        One flat array and each term's end in it: an array per term would be ~50,000 more objects
-        for every full garbage collection of the app to go through."""
-        spans: list[list[int]] = [[] for _ in self.vocabulary]
-        add = [found.append for found in spans]
+        index turned around, for :class:`~reader_tui.rank_segments.Segments` (~0.2 s at 10,000).
+        One flat array and each term's end in it (an array per term would be ~50,000 more objects
+        for every full garbage collection of the app to go through), filled in place from the
+        terms' counts: a list per term while it grows held ~4 times the memory (~80 MB more at
+        100,000 papers)."""
+        ends = array("i", accumulate(self.df))
+        spans = array("i", [0]) * len(self.flat)
+        free = [0, *ends[:-1]]  # where each term's next span goes
         flat, start = self.flat, 0
         for span, end in enumerate(self.ends):
             for term in flat[start:end]:
-                add[term](span)
+                at = free[term]
+                spans[at] = span
+                free[term] = at + 1
             start = end
-        return array("i", chain.from_iterable(spans)), array("i", accumulate(map(len, spans)))
+        return spans, ends
 
     def updated(
         self,
