@@ -46,7 +46,7 @@ class PaperView:
         self.new_ids: frozenset[str] = frozenset()
         self._rows: list[PaperFields] | None = []
         """The library's search rows; None until a query needs them (:meth:`prefetch` loads them)."""
-        self.for_you = ForYou(str(store.setting("ui.sort", "date") or "date"))
+        self.for_you = ForYou(str(store.setting("ui.sort", "date") or "date"), store.states)
         """The list's order (by date or for you), "more like this", scores and reasons."""
         self._notes: dict[str, str] | None = None
         """Every note by paper id, read from the store on first use after a load (see :attr:`notes`)."""

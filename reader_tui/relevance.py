@@ -43,6 +43,10 @@ DIGEST_WINDOW_DAYS = 14
 """A paper dated more than this long before the last digest is not "new" for the next one."""
 
 
+States = Callable[[str], PaperState] | Mapping[str, PaperState]
+"""A paper's state by id, or the states of the papers marked (any other is unread, not starred)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     """A paper in a ranked list: its score (None when nothing is starred) and the reason in words."""
@@ -184,15 +188,15 @@ class Relevance:
         if read:
             self.profile.add_read(paper_id)
 
-    def order_ids(
-        self, ids: Sequence[str], state_of: Callable[[str], PaperState]
-    ) -> tuple[list[str], list[float]]:
+    def order_ids(self, ids: Sequence[str], states: States) -> tuple[list[str], list[float]]:
         """``ids`` without the starred ones, and their scores: unread by score, then read by score
         (see module doc); empty when nothing is starred. No object is kept per paper (see
-        :meth:`RankIndex.order`)."""
+        :meth:`RankIndex.order`). ``states``: a paper's state by id, or the states of the papers
+        the user marked (much faster than asking for each of 100,000 papers: ~2 µs each)."""
         if not self.profile:
             return [], []
         starred = self.profile.starred
+        state_of = _state_lookup(states)
         results: list[str] = []
         read: set[str] = set()
         for paper_id in ids:
@@ -237,6 +241,18 @@ class Relevance:
                 reasons = self.index.reasons(alone, ranked.paper_id, paper)
                 found.append(Scored(paper, ranked.score, reasons))
         return found
+
+
+def _state_lookup(states: States) -> Callable[[str], PaperState]:
+    """A paper's state by id from either form of :data:`States`."""
+    if not isinstance(states, Mapping):
+        return states
+    unmarked = PaperState()  # one for every paper never marked: unread, not starred
+
+    def state_of(paper_id: str) -> PaperState:
+        return states.get(paper_id, unmarked)
+
+    return state_of
 
 
 def saved_table(store: Store) -> TermTable:
@@ -312,8 +328,12 @@ class ForYou:
     :class:`~reader_tui.library.Listing` stays one (its papers decoded only when drawn).
     """
 
-    def __init__(self, sort: str = "date") -> None:
+    def __init__(
+        self, sort: str = "date", marks: Callable[[], Mapping[str, PaperState]] | None = None
+    ) -> None:
         self.sort = sort if sort in ("date", "relevance") else "date"
+        self._marks = marks
+        """The states of every paper the user marked (the store's): read once per ranking."""
         self.relevance: Relevance | None = None
         self.last_index: RankIndex | None = None
         """The index before the library changed: the next one starts from it."""
@@ -354,7 +374,7 @@ class ForYou:
         if self.sort != "relevance" or self.relevance is None:
             return papers  # as given: a Listing decodes only the rows drawn
         ids = _ids_of(papers)
-        ranked, scores = self.relevance.order_ids(ids, state_of)
+        ranked, scores = self.relevance.order_ids(ids, self._marks() if self._marks else state_of)
         if not ranked:
             return papers
         self.ranked = True
@@ -370,7 +390,7 @@ class ForYou:
             return papers
         ids = _ids_of(papers)
         head, tail = ids[: position + 1], ids[position + 1 :]
-        ranked, scores = self.relevance.order_ids(tail, state_of)
+        ranked, scores = self.relevance.order_ids(tail, self._marks() if self._marks else state_of)
         if not ranked:
             return papers
         self.ranked = True

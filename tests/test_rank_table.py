@@ -184,3 +184,20 @@ def test_scores_kept_with_a_profile_are_worked_out_again_when_it_changes() -> No
     assert index.order(profile) == index.order(index.profile(ROBOTS[:3])) != first
     profile.remove_star(ROBOTS[2])
     assert index.order(profile)[0] == first[0]
+
+
+def test_ranking_by_the_marked_states_equals_asking_each_paper(folder: Path) -> None:
+    """The app passes the states of the papers marked (read, starred) instead of asking for each of
+    the library's papers: the same unread-then-read order, the starred left out."""
+    with Store(folder) as store:
+        for paper_id in ROBOTS[:3]:
+            store.set_starred(paper_id, True)
+        read = [p.id for p in PAPERS if p.primary_category == "cs.RO"][5:12]
+        for paper_id in read:
+            store.set_read(paper_id, True)
+        relevance = Relevance.from_store(store, store.states())
+        ids = [p.id for p in PAPERS]
+        by_marks = relevance.order_ids(ids, store.states())
+        assert by_marks == relevance.order_ids(ids, store.state)
+        ranked = by_marks[0]
+        assert not set(ROBOTS[:3]) & set(ranked) and set(ranked[-len(read) :]) == set(read)
