@@ -20,8 +20,17 @@ alone; it shows how much of the quality does not come from the category label it
 
 Speed, in CPU time (the machine is shared; wall time only for the build), on ``--size`` (default
 10,000) papers cut from the real feeds (real abstracts, new ids) and on ``bench/generate.py`` papers:
-building the index (once per library, in a worker; best of 3), ranking every paper against a 5-star
-profile with the top 20 reasons, and re-ranking after one more star (the index kept), best of 5.
+building the index (the first time, in a worker; best of 3), loading the index kept in the store
+(with nothing and with 1% of the papers written since), ranking every paper against a 5-star profile
+with the top 20 reasons, and re-ranking after one more star, by a pass over the index and from the
+profile's sums per span kept (best of 5). ``--no-quality`` prints the speed alone.
+
+In the app: ``--app [SIZE...]`` (default 10,000; ``--app 10000 100000`` for both) starts the real
+app through Pilot on a library of that size with 5 stars and "for you" restored, and prints CPU (all
+threads of the process) and wall time from the first screen to the list set in relevance order, with
+no index kept, with the index kept, and with 1% of the papers written since by another process; then
+a star's re-rank (the key's own work, and the press until the app is idle again), with the load
+average before and after.
 """
 
 from __future__ import annotations
