@@ -348,6 +348,7 @@ class ForYou:
 
     def ready(self, relevance: Relevance) -> None:
         self.relevance = relevance
+        self.last_index = None  # built from it: not kept as well (~100 MB at 100,000 papers)
 
     def forget_index(self) -> None:
         """The library changed (a refresh): the next ranking needs an index brought up to date."""

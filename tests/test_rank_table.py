@@ -201,3 +201,17 @@ def test_ranking_by_the_marked_states_equals_asking_each_paper(folder: Path) -> 
         assert by_marks == relevance.order_ids(ids, store.state)
         ranked = by_marks[0]
         assert not set(ROBOTS[:3]) & set(ranked) and set(ranked[-len(read) :]) == set(read)
+
+
+def test_the_app_keeps_one_index_across_a_refresh(folder: Path) -> None:
+    """After a refresh the next index starts from the last one, which is then let go."""
+    from reader_tui.relevance import ForYou
+
+    with Store(folder) as store:
+        for_you = ForYou("relevance", store.states)
+        first = Relevance.from_store(store, {})
+        for_you.ready(first)
+        for_you.forget_index()  # a refresh
+        assert for_you.last_index is first.index and for_you.needs_index
+        for_you.ready(Relevance.from_store(store, {}, for_you.last_index))
+        assert for_you.last_index is None
