@@ -385,3 +385,51 @@ async def test_a_star_reranks_the_rows_below_as_a_ranking_made_anew_would(harnes
         expected, _ = anew.order_ids(below, store.state)
         assert below[: len(expected)] == expected and expected
         assert set(below[len(expected) :]) == starred - {listed(app)[2]}  # the profile, listed last
+
+
+async def test_for_you_restored_ranks_before_the_first_summary_is_rendered(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first summary rendered is the ranked first paper's: rendering the date-first paper's
+    summary first (and loading the search rows) put the ranked order ~0.2 s later at 10k papers."""
+    from reader_tui.ui import detail
+
+    rendered: list[str] = []
+    real = detail.summary_markdown
+
+    def spy(html: str, link: str | None = None) -> str:
+        rendered.append(html)
+        return real(html, link)
+
+    monkeypatch.setattr(detail, "summary_markdown", spy)
+    store = library(harness, ROBOTS[:4])
+    store.set_setting("ui.sort", "relevance")
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
+        await harness.wait_until(pilot, lambda: bool(rendered))
+        first = app.paper_list.papers[0]
+        assert CATEGORY[first.id] == "cs.RO"
+        assert rendered[0] == first.summary_html
+        await harness.wait_until(pilot, lambda: first.summary_html[10:40] in harness.screen_text(app))
+
+
+async def test_a_ranking_that_fails_at_start_still_lets_the_summary_show(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary waits for the ranking at start; a ranking that fails must not keep it waiting."""
+    from reader_tui.relevance import Relevance
+
+    def broken(*_: object, **__: object) -> Relevance:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(Relevance, "from_store", broken)
+    store = library(harness, ROBOTS[:4])
+    store.set_setting("ui.sort", "relevance")
+    app = harness.app([str(LEGACY)], store=store)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        failed = lambda: any("ranking failed" in note for note in harness.notifications(app))  # noqa: E731
+        await harness.wait_until(pilot, failed)
+        paper = app.current
+        assert paper is not None
+        await harness.wait_until(pilot, lambda: paper.summary_html[10:40] in harness.screen_text(app))

@@ -143,6 +143,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._summary_mounted: AwaitMount | None = None
         self.new_ids: frozenset[str] = frozenset()
         """Papers the last refresh brought in (the app keeps this current)."""
+        self._held = False
         self.reason = ""
         """Why the shown paper ranks where it does ("" unless the list is ranked); set before :meth:`show`."""
 
@@ -198,7 +199,19 @@ class DetailPane(VerticalScroll, can_focus=True):
         header.update(content, layout=height != self._header_height or height < 0)
         self._header_height = height
 
+    def hold_summary(self) -> None:
+        """Render no summary until :meth:`release_summary` (the header still follows the cursor)."""
+        self._held = True
+
+    def release_summary(self) -> None:
+        if self._held:
+            self._held = False
+            if self._rendered_id != (self.paper.id if self.paper is not None else None):
+                self._schedule_summary()
+
     def _schedule_summary(self) -> None:
+        if self._held:
+            return
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(MARKDOWN_DEBOUNCE, self._render_summary)
