@@ -9,16 +9,19 @@ themselves live by what they act on: papers (:mod:`reader_tui.cli_papers`) and f
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader_tui import __version__
 from reader_tui.cli_output import CommandError, warn
 from reader_tui.safety import clean_line
+
+if TYPE_CHECKING:
+    import argparse
 
 SUBCOMMANDS = (
     "list",
@@ -41,6 +44,8 @@ DEBUG_ENV = "READER_TUI_DEBUG"
 
 
 def _command_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from reader_tui import cli_feeds, cli_papers  # not imported when the app opens
 
     parser = argparse.ArgumentParser(prog="reader-tui", description="Headless reader-tui commands.")
@@ -51,6 +56,8 @@ def _command_parser() -> argparse.ArgumentParser:
 
 
 def _app_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="reader-tui",
         description="Triage research papers from feeds. With no FEED, opens the library "
@@ -111,9 +118,12 @@ def _run(args_list: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    app_args = _parse(_app_parser(), args_list)
-    if isinstance(app_args, int):
-        return app_args
+    feeds: list[str] = []
+    if args_list:  # the plain start needs no parser (argparse and building one: ~3 ms of every start)
+        app_args = _parse(_app_parser(), args_list)
+        if isinstance(app_args, int):
+            return app_args
+        feeds = app_args.feeds
     # Before Textual is imported (it reads ESCDELAY once): how long a lone ESC byte waits to see whether
     # it starts a key sequence. Textual's default is 100 ms; 10 ms is tmux's own default since 3.5, as a
     # terminal writes a key's sequence in one go. Textual notices the wait is over when its input thread
@@ -126,7 +136,7 @@ def _run(args_list: list[str]) -> int:
     gc.disable()
     from reader_tui.ui.app import make_app
 
-    app = make_app(app_args.feeds)
+    app = make_app(feeds)
     app.run()
     return app.return_code or 0
 

@@ -16,12 +16,12 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from reader_tui.for_you import ForYou
 from reader_tui.library import Listing, decoding
 from reader_tui.model import Paper
 from reader_tui.paper_fields import PaperFields
 from reader_tui.query import Query, QueryError, parse_query
 from reader_tui.query_match import MatchContext, notes_of
-from reader_tui.relevance import ForYou
 from reader_tui.search_index import SearchIndex
 from reader_tui.store import Store
 from reader_tui.views import unread_counts

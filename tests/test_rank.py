@@ -338,7 +338,7 @@ def test_the_same_profile_ranks_the_same_in_every_process() -> None:
 def test_badges_are_shares_of_the_best_score_and_differ_when_the_scores_do() -> None:
     """The list's date column while ranked: written per row on demand, and a new ranking (a star)
     compares unequal so the list draws its rows again."""
-    from reader_tui.relevance import Badges
+    from reader_tui.for_you import Badges
 
     scores = {"a": 2.0, "b": 1.0}
     badges = Badges(scores)

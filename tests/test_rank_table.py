@@ -205,7 +205,7 @@ def test_ranking_by_the_marked_states_equals_asking_each_paper(folder: Path) -> 
 
 def test_the_app_keeps_one_index_across_a_refresh(folder: Path) -> None:
     """After a refresh the next index starts from the last one, which is then let go."""
-    from reader_tui.relevance import ForYou
+    from reader_tui.for_you import ForYou
 
     with Store(folder) as store:
         for_you = ForYou("relevance", store.states)

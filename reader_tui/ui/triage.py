@@ -2,7 +2,7 @@
 (``t``), notes (``e``), views (``v``, "Save filter as view") and the list-only layout (``z``).
 
 A base class of :class:`~reader_tui.ui.app.ReaderApp`, so the app's class keeps to its wiring: the
-relevance state itself lives in :class:`~reader_tui.relevance.ForYou` (in ``PaperView``), the index
+relevance state itself lives in :class:`~reader_tui.for_you.ForYou` (in ``PaperView``), the index
 is built by :meth:`TriageActions._index_relevance` in a worker, and the dialogs are
 :mod:`reader_tui.ui.annotate` and :mod:`reader_tui.ui.views_screen`. Every string from a feed or the
 user reaches the screen as ``Content`` or with ``markup=False``.
@@ -10,20 +10,24 @@ user reaches the screen as ``Content`` or with ``markup=False``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.worker import Worker, WorkerState
 
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
-from reader_tui.rank import RankIndex
-from reader_tui.rank_segments import Segments, Snapshot
-from reader_tui.relevance import Relevance
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
 from reader_tui.ui.detail import DetailPane
 from reader_tui.ui.filter_bar import FilterBar
 from reader_tui.ui.keys import InOrderKeys
 from reader_tui.ui.paper_list import PaperList
+
+if TYPE_CHECKING:  # the ranking code is loaded with the first ranking, not with the app
+    from reader_tui.rank import RankIndex
+    from reader_tui.rank_segments import Segments, Snapshot
+    from reader_tui.relevance import Relevance
 
 
 class TriageActions(InOrderKeys):
@@ -112,6 +116,8 @@ class TriageActions(InOrderKeys):
     def _index_relevance(self, states: dict[str, PaperState], base: RankIndex | None) -> Relevance:
         """Bring the relevance index up to date off the event loop: the list stays usable meanwhile
         (at 10k papers, ~50 ms of CPU from the one kept in the store, ~0.6 s with none)."""
+        from reader_tui.relevance import Relevance
+
         return Relevance.from_store(self.store, states, base)
 
     def _after_ranking(self, relevance: Relevance) -> None:
@@ -235,6 +241,8 @@ class TriageActions(InOrderKeys):
             self._stars_prepared(relevance, segments)
         if event.worker.group != "rank":
             return
+        from reader_tui.relevance import Relevance  # imported with the first ranking, not at start
+
         if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Relevance):
             self._relevance_ready(event.worker.result)
         elif event.state == WorkerState.ERROR:
