@@ -178,3 +178,40 @@ def test_two_real_processes_changing_different_fields_of_100_papers_lose_no_mark
             f"p{i}" for i in range(100) if not (store.state(f"p{i}").read and store.state(f"p{i}").starred)
         ]
         assert lost == []
+
+
+OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from reader_tui.store import Store
+
+    go = Path(sys.argv[2])
+    while not go.exists():
+        time.sleep(0.0005)
+    Store(Path(sys.argv[1]), poll_interval=None).close()
+    """
+)
+
+
+def test_processes_opening_a_new_library_at_the_same_moment_all_open_it(tmp_path: Path) -> None:
+    """The app and a command started together on a new library: switching the new paper cache to WAL
+    takes a lock SQLite does not wait for, and one of them failed with "database is locked"."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for attempt in range(6):
+        data_dir, go = tmp_path / f"data{attempt}", tmp_path / f"go{attempt}"
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(data_dir), str(go)],
+                cwd=REPO,
+                env=env,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        time.sleep(0.5)  # all four waiting for the same moment
+        go.touch()
+        for opener in openers:
+            _, err = opener.communicate(timeout=60)
+            assert opener.returncode == 0, err

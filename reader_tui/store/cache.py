@@ -15,6 +15,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -119,6 +120,21 @@ def _paper(fields: str | dict[str, Any], summary: SummarySource) -> Paper | None
     return paper
 
 
+def _into_wal(db: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another process holds the lock it needs: SQLite
+    calls no busy handler there, so two processes opening a new library at once failed, one of them
+    with "database is locked" (2 of 40 starts of two processes)."""
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorname != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 class PaperCache:
     """One connection for reads (any thread, never blocked by a write) and one for writes."""
 
@@ -156,7 +172,7 @@ class PaperCache:
             )
             try:
                 if not uri.endswith("immutable=1"):
-                    db.execute("PRAGMA journal_mode=WAL")
+                    _into_wal(db)
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a crash of the process
                 if "?" not in uri:
                     db.executescript(_SCHEMA)
