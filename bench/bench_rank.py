@@ -28,10 +28,9 @@ profile's sums per span kept (best of 5). ``--no-quality`` prints the speed alon
 In the app: ``--app [SIZE...]`` (default 10,000; ``--app 10000 100000`` for both) starts the real
 app through Pilot on a library of that size with 5 stars and "for you" restored, and prints CPU (all
 threads of the process) and wall time from the first screen to the list set in relevance order, with
-no index kept, with the index kept, and with 1% of the papers written since by another process; a
-library never ranked, listed by date, where ``f`` is pressed once the app has built the index ahead
-(from the key to the ranked list); then a star's re-rank (the key's own work, and the press until the
-app is idle again), with the load average before and after.
+no index kept, with the index kept, and with 1% of the papers written since by another process; then
+a star's re-rank (the key's own work, and the press until the app is idle again), with the load
+average before and after.
 """
 
 from __future__ import annotations
@@ -338,38 +337,6 @@ async def time_app(folder: Path, stars: int) -> dict[str, object]:
     return {"first": first_screen, "ranked": ranked, "indexed": indexed, "press": presses, "key": handler}
 
 
-async def time_f_after_index_ahead(folder: Path) -> tuple[tuple[float, float], int]:
-    """A library never ranked, with stars, listed by date: the app builds the index ahead once the
-    start is over; ``f`` pressed after that, to the list set in relevance order (CPU, wall)."""
-    from reader_tui.ui.app import make_app
-
-    store = Store(folder)
-    store.set_setting("ui.sort", "date")
-    app = make_app(store=store)
-    marks: list[tuple[float, float]] = []
-    apply_filter = app._apply_filter
-    clock = Clock()
-
-    def timed_apply(keep_id: str | None = None) -> None:  # the list set in relevance order
-        apply_filter(keep_id)
-        if app.papers_view.for_you.ranked and not marks:
-            marks.append(clock.read())
-
-    app._apply_filter = timed_apply  # type: ignore[method-assign]
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(app.INDEX_AHEAD_DELAY + 0.2)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
-        clock = Clock()  # the key's events are posted at once: ``press`` returns when the app is idle
-        await pilot.press("f")
-        while not marks:
-            await pilot.pause(0.002)
-        took = marks[0]
-        indexed = app.papers_view.for_you.relevance.indexed  # type: ignore[union-attr]
-    store.close()
-    return took, indexed
-
-
 def report_app(papers: list[Paper], label: str, stars: int = 5) -> None:
     """The app's figures: ranked order after the first screen (no index kept, the index kept, the
     index kept and 1% of the library written since by another process) and a star's re-rank."""
@@ -386,15 +353,10 @@ def report_app(papers: list[Paper], label: str, stars: int = 5) -> None:
         with Store(home) as other:  # another process writes 1% more papers
             other.add_papers(extra)
         runs.append((f"kept, {len(extra):,} papers written since", asyncio.run(time_app(home, stars))))
-    with tempfile.TemporaryDirectory() as folder:
-        app_library(papers, Path(folder))
-        (ahead_cpu, ahead_wall), ahead_indexed = asyncio.run(time_f_after_index_ahead(Path(folder)))
     print("  first screen -> list set in relevance order, ms CPU (all threads) / wall; papers indexed:")
     for name, run in runs:
         cpu, wall = run["ranked"]  # type: ignore[misc]
         print(f"    {name:<44} {cpu:6.0f} CPU {wall:6.0f} wall  ({run['indexed']:,} indexed)")
-    name = "never ranked, 'f' after the index built ahead"
-    print(f"    {name:<44} {ahead_cpu:6.0f} CPU {ahead_wall:6.0f} wall  ({ahead_indexed:,} indexed, from f)")
     presses = [p for _, run in runs for p in run["press"]]  # type: ignore[attr-defined]
     keys = [k for _, run in runs for k in run["key"]]  # type: ignore[attr-defined]
     for name, values in (

@@ -253,11 +253,6 @@ def _state_lookup(states: States) -> Callable[[str], PaperState]:
     return state_of
 
 
-def has_saved_table(store: Store) -> bool:
-    """Whether ``store`` keeps a term table of this build (without loading it)."""
-    return store.rank_table(FORMAT, load=False) is not None
-
-
 def saved_table(store: Store) -> TermTable:
     """The term table saved in ``store`` by this build (an empty one when none is, or it is damaged)."""
     found = store.rank_table(FORMAT)

@@ -433,24 +433,3 @@ async def test_a_ranking_that_fails_at_start_still_lets_the_summary_show(
         paper = app.current
         assert paper is not None
         await harness.wait_until(pilot, lambda: paper.summary_html[10:40] in harness.screen_text(app))
-
-
-async def test_with_stars_an_index_is_built_ahead_so_the_first_f_ranks_from_it(harness: Harness) -> None:
-    """A library never ranked: the first ``f`` would index every paper (~0.8 s at 10k). With stars,
-    the app builds the index in the background once the start is over, and ``f`` starts from it."""
-    from reader_tui.term_table import FORMAT
-
-    store = library(harness)
-    app = harness.app([str(LEGACY)], store=store)
-    app.INDEX_AHEAD_DELAY = 0.05
-    async with app.run_test(size=APP_SIZE) as pilot:
-        await harness.settle(pilot)
-        await pilot.pause(0.3)
-        assert store.rank_table(FORMAT, load=False) is None  # nothing starred: nothing built
-        await pilot.press("s")  # the first star of the session
-        await harness.wait_until(pilot, lambda: store.rank_table(FORMAT, load=False) is not None, timeout=20)
-        await pilot.press("f")
-        await harness.wait_until(pilot, lambda: app.papers_view.for_you.ranked, timeout=20)
-        relevance = app.papers_view.for_you.relevance
-        assert relevance is not None and relevance.indexed == 0  # ranked from the index built ahead
-        assert "for you" in status(app)

@@ -356,12 +356,11 @@ class PaperCache:
         one statement, so the version is the one of the fields and text read with it."""
         return self._read(_SEARCH_ROWS_OF, (DUMPS(ids),))
 
-    def rank_table(self, form: str, load: bool = True) -> tuple[str, bytes] | None:
-        """The term table saved under ``form`` (its strings and numbers, empty unless ``load``); None
-        when none is, or one of another form (an earlier build's) or from before this table existed."""
-        columns = "strings, numbers" if load else "'', x''"
+    def rank_table(self, form: str) -> tuple[str, bytes] | None:
+        """The term table saved under ``form`` (its strings and numbers); None when none is, or one of
+        another form (an earlier build's) or from before this table existed."""
         try:
-            found = self._read(f"SELECT {columns} FROM rank_table WHERE form = ?", (form,))
+            found = self._read("SELECT strings, numbers FROM rank_table WHERE form = ?", (form,))
         except sqlite3.OperationalError:  # no such table: no build has saved one in this cache yet
             return None
         return (str(found[0][0]), bytes(found[0][1])) if found else None

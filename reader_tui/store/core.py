@@ -170,11 +170,10 @@ class Store:
         Raises ``sqlite3.Error``."""
         return self._cache.search_rows_of(ids)
 
-    def rank_table(self, form: str, load: bool = True) -> tuple[str, bytes] | None:
-        """The relevance index's term table saved under ``form``, if one is (``load`` False: an
-        empty one, just to tell whether it is there; it is megabytes)."""
+    def rank_table(self, form: str) -> tuple[str, bytes] | None:
+        """The relevance index's term table saved under ``form``, if one is."""
         with contextlib.suppress(sqlite3.Error):
-            return self._cache.rank_table(form, load)
+            return self._cache.rank_table(form)
         return None
 
     def save_rank_table(self, form: str, strings: str, numbers: bytes) -> None:

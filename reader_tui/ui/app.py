@@ -139,7 +139,6 @@ class ReaderApp(TriageActions):
             self.call_after_refresh(self._build_relevance)
         else:
             self.call_after_refresh(self.papers_view.prefetch)  # its thread would slow the list's drawing
-            self._index_ahead_once()
 
     def _apply_filter(self, keep_id: str | None = None) -> None:
         current = self.paper_list.current
@@ -214,8 +213,6 @@ class ReaderApp(TriageActions):
             self.notify("starred (to read)" if state.starred else "unstarred", timeout=1.5)
             for_you = self.papers_view.for_you
             for_you.starred(paper.id, state)
-            if state.starred:
-                self._index_ahead_once()
             if for_you.ranked and for_you.like is None:
                 papers = for_you.rerank_after(
                     self.paper_list.papers, self.paper_list.cursor, self.store.state

@@ -93,28 +93,6 @@ class TriageActions(InOrderKeys):
 
     _like_pending: str | None = None
     _rows_after_ranking = False
-    _ahead_asked = False
-    INDEX_AHEAD_DELAY = 2.0
-    """Seconds after the start (or the first star) before an index is built ahead (see below)."""
-
-    def _index_ahead_once(self) -> None:
-        """Once a session, when the user has starred papers and the list is by date: if no index is
-        kept for this library (it was never ranked, or by an older build), build and keep one in a
-        worker once the start is over, so that the first ``f`` ranks from it (10k papers: ~0.2 s
-        instead of ~0.8 s). A session with nothing starred, or an index kept, costs nothing more."""
-        if self._ahead_asked or self.papers_view.for_you.sort == "relevance":
-            return
-        states = self.store.states()
-        if any(state.starred for state in states.values()):
-            self._ahead_asked = True
-            self.set_timer(self.INDEX_AHEAD_DELAY, lambda: self._index_ahead(states))
-
-    @work(thread=True, exclusive=True, group="rank-ahead", exit_on_error=False)
-    def _index_ahead(self, states: dict[str, PaperState]) -> None:
-        from reader_tui.relevance import Relevance, has_saved_table
-
-        if self.papers_view.for_you.relevance is None and not has_saved_table(self.store):
-            Relevance.from_store(self.store, states).save(self.store)
 
     def _hold_for_ranking(self) -> None:
         """The list is about to be ranked ("for you" restored, or the library reloaded under it): the
