@@ -132,13 +132,12 @@ class ReaderApp(TriageActions):
     def _load_library(self, select: str | None = None) -> None:
         """Read the library again, show it, and load what filtering needs behind it."""
         self.papers_view.load()
-        if self.papers_view.for_you.needs_index:  # "for you" restored: ranked after the first paint
+        ranking = self.papers_view.for_you.needs_index  # "for you" in force: ranked after the first paint
+        if ranking:
             self._hold_for_ranking()
         self._apply_filter(keep_id=select)
-        if self.papers_view.for_you.needs_index:
-            self.call_after_refresh(self._build_relevance)
-        else:
-            self.call_after_refresh(self.papers_view.prefetch)  # its thread would slow the list's drawing
+        # Either thread would slow the drawing of the list; the rows come after a ranking (see above).
+        self.call_after_refresh(self._build_relevance if ranking else self.papers_view.prefetch)
 
     def _apply_filter(self, keep_id: str | None = None) -> None:
         current = self.paper_list.current
