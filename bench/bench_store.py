@@ -55,11 +55,11 @@ FRESH = textwrap.dedent(
     imported = status("VmRSS:")
     wall, cpu = time.perf_counter(), time.process_time()
     store = Store(poll_interval=None)
-    ids = store.ids()
+    ids = store.search.ids()
     load_wall, load_cpu = time.perf_counter() - wall, time.process_time() - cpu
     load_peak = status("VmHWM:")
     wall, cpu = time.perf_counter(), time.process_time()
-    rows = store.rows()
+    rows = store.search.rows()
     prime_wall, prime_cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(json.dumps({
         "papers": len(ids) if len(rows) == len(ids) else -1, "bare": bare, "imported": imported,
@@ -114,7 +114,7 @@ def main() -> None:
         for _ in range(5):
             start, start_cpu = time.perf_counter(), time.process_time()
             store = Store()
-            listed = store.ids()
+            listed = store.search.ids()
             loads.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
             assert len(listed) == N_PAPERS and not store.messages

@@ -66,10 +66,10 @@ def write_output(target: str | None, text: str, what: str) -> None:
         sys.stdout.write(text)
         return
     assert target is not None
-    from reader_tui.paths import write_atomically
+    from reader_tui.datafiles import write_user_file
 
     try:
-        write_atomically(target, text)  # a full disk or a crash leaves the user's old file whole
+        write_user_file(target, text)  # a full disk or a crash leaves the user's old file whole
     except OSError as error:
         raise CommandError(f"cannot write {clean_line(target)}: {error.strerror or error}") from None
     print(f"wrote {what} to {clean_line(target)}", file=sys.stderr)

@@ -82,17 +82,17 @@ def _select(
             raise CommandError(f"bad query: {error}") from None
     if feeds:
         keys = set(_ingest_or_fail(store, feeds))
-        rows = [row for row in store.rows() if keys.intersection(row.sources)]
+        rows = [row for row in store.search.rows() if keys.intersection(row.sources)]
     else:
-        rows = store.rows()
+        rows = store.search.rows()
     if query_text:
         context = MatchContext(
             now=datetime.now(UTC),
             state_of=store.state,
-            new_ids=store.new_ids(),
+            new_ids=store.search.new_ids(),
             notes=notes_of(store.states()),
         )
-        rows = SearchIndex(store.summary_hits).filter_rows(query, rows, context)
+        rows = SearchIndex(store.search.summary_hits).filter_rows(query, rows, context)
     return Listing([row.paper_id for row in rows], store.get)
 
 
@@ -186,7 +186,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     with open_store() as store:
         papers = _select(store, [], None, args.view)
 
-        fresh, record = digest_candidates(papers, store, now, store.new_ids())
+        fresh, record = digest_candidates(papers, store, now, store.search.new_ids())
         states = store.states()
         fresh = [p for p in fresh if not (states.get(p.id) and states[p.id].read)]
         relevance, ranking = _relevance(store, fresh)
@@ -218,7 +218,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
             else:
                 saved = views(store)
                 numbers, _ = unread_counts(
-                    store, store.rows(), [v.query for v in saved], new_ids=store.new_ids()
+                    store, store.search.rows(), [v.query for v in saved], new_ids=store.search.new_ids()
                 )
                 counts = {v.name: number for v, number in zip(saved, numbers, strict=True)}
                 if args.json:

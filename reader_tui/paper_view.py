@@ -40,7 +40,7 @@ class PaperView:
         self.clock = clock
         self.library = Listing([], store.get)
         """Every listed paper, newest first."""
-        self.index = SearchIndex(store.summary_hits)
+        self.index = SearchIndex(store.search.summary_hits)
         self.query: Query = parse_query("")
         self.view = "all"
         self.new_ids: frozenset[str] = frozenset()
@@ -75,10 +75,10 @@ class PaperView:
             from reader_tui.feeds import source_key
 
             keys = {source_key(source) for source in self.sources}
-            self._rows = [row for row in self.store.rows() if keys.intersection(row.sources)]
+            self._rows = [row for row in self.store.search.rows() if keys.intersection(row.sources)]
             ids = [row.paper_id for row in self._rows]
         else:
-            self._rows, ids = None, self.store.ids()
+            self._rows, ids = None, self.store.search.ids()
         self.library = Listing(ids, decoding(self.store.get))
         self._notes = None  # read again when a query first needs it, not on every (re)load
         self.for_you.forget_index()
@@ -91,7 +91,7 @@ class PaperView:
                 gc.disable()
             try:
                 with contextlib.suppress(Exception):  # the store closed meanwhile: nothing to keep
-                    self.store.rows()
+                    self.store.search.rows()
             finally:
                 if self.freeze_rows:
                     gc.collect(1)  # what is garbage among the young objects is not frozen for good
@@ -102,7 +102,7 @@ class PaperView:
 
     def _search_rows(self) -> list[PaperFields]:
         if self._rows is None:
-            self._rows = self.store.rows()  # waits for a prefetch under way rather than loading twice
+            self._rows = self.store.search.rows()  # waits for a prefetch under way rather than loading twice
         return self._rows
 
     @property
@@ -128,7 +128,7 @@ class PaperView:
 
     def load_new_ids(self) -> None:
         """``is:new``: the papers the last refresh brought in."""
-        self.new_ids = self.store.new_ids()
+        self.new_ids = self.store.search.new_ids()
 
     # -- query and view --------------------------------------------------------------------------
     def set_query(self, text: str) -> str | None:

@@ -82,7 +82,7 @@ def refresh(
     )
     new_ids = list(dict.fromkeys(paper_id for report in reports for paper_id in report.new_ids))
     if any(report.error is None for report in reports):
-        store.set_new_ids(new_ids)
+        store.search.set_new_ids(new_ids)
         if store.setting(OLD_NEW_IDS_SETTING) is not None:  # earlier builds kept them in state.json
             store.set_setting(OLD_NEW_IDS_SETTING, None)
         store.set_setting(LAST_REFRESH_SETTING, time.time())

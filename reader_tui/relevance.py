@@ -132,7 +132,7 @@ class Relevance:
         so ~0.5 s at 10,000 papers when there is nothing to start from, tens of ms when there is.
         """
         table = base.table if base is not None else saved_table(store)
-        current = store.paper_versions()  # newest first: the order a first build indexes them in
+        current = store.search.versions()  # newest first: the order a first build indexes them in
         known = dict(zip(table.ids, table.versions, strict=True))
         todo = [pid for pid, version in current if known.get(pid) != version]
         present = dict(current)
@@ -144,7 +144,7 @@ class Relevance:
             for start in range(0, len(todo), TEXT_BATCH):
                 batch = todo[start : start + TEXT_BATCH]
                 order = {pid: n for n, pid in enumerate(batch)}
-                rows = sorted(store.search_rows_of(batch), key=lambda row: order[row[0]])
+                rows = sorted(store.search.search_rows_of(batch), key=lambda row: order[row[0]])
                 for (pid, version, _, text), record in zip(rows, _records(rows), strict=True):
                     document = _document(store, pid, record, text)
                     if document is not None:
@@ -156,7 +156,7 @@ class Relevance:
         else:
             if todo or drop:
                 table = table.updated(documents(), drop, versions)
-            index = RankIndex(texts_of=store.summary_texts_of, table=table)
+            index = RankIndex(texts_of=store.search.summary_texts_of, table=table)
         starred = [pid for pid, state in states.items() if state.starred and pid in index]
         newest = {pid: n for n, (pid, _) in enumerate(current)}
         read = [pid for pid, s in states.items() if s.read and not s.starred and pid in newest]
@@ -173,7 +173,7 @@ class Relevance:
         table = self.index.table
         if table.unsaved < SAVE_AFTER or table.texts is not None:
             return False
-        store.save_rank_table(FORMAT, *table.dumps())
+        store.search.save_rank_table(FORMAT, *table.dumps())
         table.unsaved = 0
         return True
 
@@ -255,7 +255,7 @@ def _state_lookup(states: States) -> Callable[[str], PaperState]:
 
 def saved_table(store: Store) -> TermTable:
     """The term table saved in ``store`` by this build (an empty one when none is, or it is damaged)."""
-    found = store.rank_table(FORMAT)
+    found = store.search.rank_table(FORMAT)
     table = TermTable.loads(*found) if found is not None else None
     return table if table is not None else TermTable(keep_texts=False)
 

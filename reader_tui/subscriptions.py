@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reader_tui import paths
+from reader_tui.datafiles import write_user_file
 from reader_tui.safety import clean_line
 
 FEEDS_FILE = "feeds.toml"
@@ -193,7 +194,7 @@ def _write(path: Path, text: str) -> None:
     """Replace the file atomically: a crash leaves the old list or the new one, never half of one."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        paths.write_atomically(path, text)
+        write_user_file(path, text)
     except OSError as exc:
         raise SubscriptionError(f"{path}: cannot write ({exc.strerror or exc})") from None
 

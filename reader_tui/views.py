@@ -114,7 +114,7 @@ def unread_counts(
     context = MatchContext(
         now=now or datetime.now(UTC), state_of=state, new_ids=new_ids, notes=notes_of(store.states())
     )
-    index = SearchIndex(store.summary_hits)
+    index = SearchIndex(store.search.summary_hits)
     counts = []
     for text in queries:
         try:

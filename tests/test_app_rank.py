@@ -340,7 +340,7 @@ async def test_for_you_next_start_ranks_from_the_index_kept_with_papers_written_
     async with app.run_test(size=APP_SIZE) as pilot:
         await harness.settle(pilot)
         await pilot.press("f")
-        await harness.wait_until(pilot, lambda: store.rank_table(FORMAT) is not None, timeout=20)
+        await harness.wait_until(pilot, lambda: store.search.rank_table(FORMAT) is not None, timeout=20)
     store.flush()  # as quitting does: "for you" is the order the next start restores
     template = next(p for p in PAPERS if p.id == ROBOTS[0])
     other = harness.store()  # another process

@@ -720,10 +720,10 @@ def test_a_paper_stored_under_its_former_id_is_listed_once_after_the_move(tmp_pa
         store.add_papers([Paper("10.1002/tax.12640", "Brazilian Flora 2020", feeds=[wiley])])
         store.set_starred("10.1002/tax.12640", True)
         ingest(store, [wiley])
-        ids = store.ids()
+        ids = store.search.ids()
         assert "10.1002/tax.12640" not in ids and store.get("10.1002/tax.12640") is None
         assert ids.count("doi:10.1002/tax.12640") == 1
         assert len(ids) == len(load("wiley-taxon-atypon-rss2-2021-12.xml").papers)
         assert store.state("doi:10.1002/tax.12640").starred
     with Store(tmp_path / "data", poll_interval=None) as again:  # and so it stays on disk
-        assert "10.1002/tax.12640" not in again.ids()
+        assert "10.1002/tax.12640" not in again.search.ids()

@@ -54,7 +54,7 @@ def _fresh(store: Store) -> tuple[object, ...]:
     """A relevance built from nothing saved (the table the store keeps is not read)."""
     from reader_tui.rank import RankIndex
 
-    empty = RankIndex(texts_of=store.summary_texts_of, table=TermTable(keep_texts=False))
+    empty = RankIndex(texts_of=store.search.summary_texts_of, table=TermTable(keep_texts=False))
     built = Relevance.from_store(store, {}, base=empty)
     return built.index, built.index.profile(ROBOTS), store.get
 
@@ -91,13 +91,13 @@ def test_nothing_changed_keeps_the_index_of_this_session(folder: Path) -> None:
 
 def test_a_damaged_or_foreign_table_is_built_again(folder: Path) -> None:
     with Store(folder) as store:
-        found = store.rank_table(FORMAT)
+        found = store.search.rank_table(FORMAT)
         assert found is not None
         strings, numbers = found
         assert TermTable.loads(strings, numbers[:-1] + bytes([numbers[-1] ^ 1])) is None
         assert TermTable.loads(strings.replace('"ids"', '"idz"'), numbers) is None
-        store.save_rank_table("terms-0.00000000.little", strings, numbers)  # an earlier term code's
-        assert store.rank_table(FORMAT) is None
+        store.search.save_rank_table("terms-0.00000000.little", strings, numbers)  # an earlier term code's
+        assert store.search.rank_table(FORMAT) is None
         rebuilt = Relevance.from_store(store, {})
         assert rebuilt.index.table.unsaved == len(PAPERS)
         same(ranking(rebuilt), ranking(Relevance(*_fresh(store))))
@@ -110,7 +110,7 @@ def test_small_changes_are_not_worth_writing_the_table_again(folder: Path) -> No
         relevance = Relevance.from_store(store, {})
         assert relevance.index.table.unsaved == 1
         assert not relevance.save(store)
-        strings, _ = store.rank_table(FORMAT) or ("", b"")
+        strings, _ = store.search.rank_table(FORMAT) or ("", b"")
         assert "2111.88888" not in strings
 
 

@@ -85,12 +85,12 @@ def test_the_new_papers_are_kept_with_the_papers_not_in_the_state_file_every_mar
     url = feed_server.route("/feed.xml", conditional(DIGEST))
     refresh(store, [Subscription(url)])
     store.flush()
-    assert store.new_ids() == frozenset(DIGEST_IDS)
+    assert store.search.new_ids() == frozenset(DIGEST_IDS)
     state_file = store.state_path.read_text()
     assert sum(paper_id in state_file for paper_id in DIGEST_IDS) <= 1  # the feed's sample id
     assert "2604.00001" not in state_file  # the earlier build's copy is gone
     with Store(store.data_dir) as again:
-        assert again.new_ids() == frozenset(DIGEST_IDS)
+        assert again.search.new_ids() == frozenset(DIGEST_IDS)
 
 
 def test_200_then_304_parses_nothing_the_second_time(
@@ -100,7 +100,7 @@ def test_200_then_304_parses_nothing_the_second_time(
     first = refresh(store, [Subscription(url)])
     [report] = first.reports
     assert report.error is None and report.new == len(DIGEST_IDS) and report.papers == len(DIGEST_IDS)
-    assert sorted(first.new_ids) == sorted(DIGEST_IDS) == sorted(store.new_ids())
+    assert sorted(first.new_ids) == sorted(DIGEST_IDS) == sorted(store.search.new_ids())
     assert feed_of(store, url) == sorted(DIGEST_IDS)
     assert len(parse_calls) == 1
 
@@ -112,7 +112,7 @@ def test_200_then_304_parses_nothing_the_second_time(
     assert sent.header("If-None-Match") == ETAG
     assert sent.header("If-Modified-Since") == MODIFIED
     assert sent.header("User-Agent") == USER_AGENT
-    assert store.new_ids() == frozenset()  # nothing arrived in the latest refresh
+    assert store.search.new_ids() == frozenset()  # nothing arrived in the latest refresh
     assert feed_of(store, url) == sorted(DIGEST_IDS)
 
     third = refresh(store, [Subscription(url)], force=True)  # --force ignores validators

@@ -304,10 +304,10 @@ def test_the_library_is_listed_newest_first_before_and_after_it_is_written(
     )
     store.add_papers([paper("tie", published=day)])
     expected = ["new", "old", "tie", "undated"]
-    assert [row.paper_id for row in store.rows()] == expected  # rows() writes them first
+    assert [row.paper_id for row in store.search.rows()] == expected  # rows() writes them first
     store.add_papers([paper("newest", published=day.replace(day=20))])
     store.flush()
-    assert [row.paper_id for row in store.rows()] == ["newest", *expected]
+    assert [row.paper_id for row in store.search.rows()] == ["newest", *expected]
     assert [p.id for p in store.papers()] == ["undated", "old", "new", "tie", "newest"]
 
 
@@ -624,8 +624,10 @@ def test_papers_encoded_where_they_were_read_are_stored_as_the_papers_themselves
     try:
         assert plain.add_papers(papers) == encoded.add_papers(encode_papers(papers)) == [p.id for p in papers]
         assert [p.to_dict() for p in encoded.papers()] == [p.to_dict() for p in plain.papers()]
-        assert [r.record() for r in encoded.rows()] == [PaperFields(p).record() for p in reversed(papers)]
-        assert encoded.summary_hits("graphs") == {p.id for p in papers}
+        assert [r.record() for r in encoded.search.rows()] == [
+            PaperFields(p).record() for p in reversed(papers)
+        ]
+        assert encoded.search.summary_hits("graphs") == {p.id for p in papers}
 
         again = paper("p1", feeds=["feed-b"], title="Another title", links=Links(pdf="https://x.org/p1.pdf"))
         assert encoded.add_papers(encode_papers([again, again])) == []

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from reader_tui.cli import main
+from reader_tui.datafiles import FileLock
 from reader_tui.model import Paper
 from reader_tui.store import Store, StoreError
-from reader_tui.store.files import FileLock
+from reader_tui.sync.journal import Journal
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -119,6 +120,31 @@ def test_links_and_fifos_are_refused_in_one_line_and_left_alone(
     assert target.is_symlink() or kind == "fifo"
 
 
+@pytest.mark.parametrize("kind", ["link-to-a-file", "fifo"])
+def test_a_sync_journal_that_is_a_link_or_a_fifo_is_never_read_or_written_through(
+    tmp_path: Path, kind: str
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    real = tmp_path / "elsewhere.json"
+    real.write_text('{"server": "theirs"}')
+    path = data_dir / "sync.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(real)
+    start = time.monotonic()
+    journal = Journal.load(data_dir)
+    assert time.monotonic() - start < 5  # a FIFO would have hung the read
+    (message,) = journal.messages
+    assert ("a FIFO" if kind == "fifo" else "a symbolic link") in message and "starts over" in message
+    assert journal.server == ""
+    journal.server = "mine"
+    journal.save()
+    assert real.read_text() == '{"server": "theirs"}'  # the link's target is left alone
+    assert not path.is_symlink() and Journal.load(data_dir).server == "mine"
+
+
 def test_list_never_waits_for_a_writer_holding_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,7 +155,7 @@ def test_list_never_waits_for_a_writer_holding_the_lock(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from reader_tui.store.files import FileLock\n"
+            "import sys, time; from pathlib import Path; from reader_tui.datafiles import FileLock\n"
             "with FileLock(Path(sys.argv[1])).held():\n    print('held', flush=True); time.sleep(30)",
             str(data_dir / "state.json"),
         ],

@@ -1,11 +1,11 @@
-"""The store: the library's papers (on disk, in the cache) and what the user decided (in memory and on disk).
+"""The store: the library's papers (in the cache) and what the user decided (in memory and on disk).
 
 Papers are written when added, in one transaction, in the caller's thread (a refresh's worker); a disk
 that refuses raises :class:`StoreError` there, and the feed's papers come back with the next refresh.
 A change of state is in memory at once and on disk within a second, written behind by a daemon thread,
-which also looks every ``poll_interval`` seconds whether another process wrote, and takes in what it
-wrote (:attr:`Store.on_change`, :attr:`Store.on_papers_change`). A failed write of state is never
-hidden: :attr:`Store.problem` names the folder and the cause until a retry succeeds, the changes stay in
+which also looks every ``poll_interval`` seconds whether another process wrote and takes that in
+(:attr:`Store.on_change`, :attr:`Store.on_papers_change`). A failed write of state is never hidden:
+:attr:`Store.problem` names the folder and the cause until a retry succeeds, the changes stay in
 memory, and :meth:`flush`/:meth:`close` raise :class:`StoreError` with that one line.
 """
 
@@ -15,21 +15,20 @@ import atexit
 import contextlib
 import json
 import math
-import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from reader_tui import paths
+from reader_tui.datafiles import DUMPS, StoreError, saving_to
 from reader_tui.model import STATE_FIELDS, FieldChange, Paper, PaperState, check_field
-from reader_tui.paper_fields import PaperFields
+from reader_tui.search_tables import SearchTables
 from reader_tui.store.cache import Encoded, PaperCache
-from reader_tui.store.files import DUMPS, StoreError
 from reader_tui.store.migrate import migrate
 from reader_tui.store.state import StateFile, Tables, fold, new_tables
 
@@ -42,6 +41,7 @@ class Store:
     """Papers, per-field state, settings and source fingerprints, shared safely between processes.
 
     Returned ``Paper`` objects are shared (treat them as read-only); ``PaperState`` objects are copies.
+    What the filter and the ranking read of the papers is :attr:`search`.
     """
 
     def __init__(
@@ -54,20 +54,17 @@ class Store:
         self.problem: str | None = None
         """Why the last write of state failed ("could not save to DIR: cause"), until a retry succeeds."""
         self.on_change: Callable[[set[str]], None] | None = None
-        """Called (from a writer thread) with the ids whose state another process changed."""
+        """Called (from the writer thread) with the ids whose state another process changed."""
         self.on_papers_change: Callable[[set[str]], None] | None = None
         """Called (likewise) with the ids of papers another process added or changed."""
-        self._mem = threading.RLock()
-        self._state_io = threading.Lock()
+        self._mem, self._state_io = threading.RLock(), threading.Lock()
         self._closing = self._closed = False
         self._last_stamp = 0.0
         self._state_file = StateFile(self.data_dir / STATE_FILE, self.messages)
-        self._tables = self._state_file.load()
-        self._dirty = new_tables()
+        self._tables, self._dirty = self._state_file.load(), new_tables()
         self._cache = PaperCache(self.data_dir / PAPERS_FILE, self.messages)
         migrate(self.data_dir, self._cache, self.messages)
-        self._rows: list[PaperFields] | None = None
-        self._rows_lock = threading.Lock()
+        self.search = SearchTables(self._cache)
         self._delay, self._poll = flush_delay, poll_interval
         self._changed, self._halt = threading.Event(), threading.Event()
         self._writer = threading.Thread(target=self._write_behind, name="reader-tui-store", daemon=True)
@@ -75,8 +72,7 @@ class Store:
         ref = weakref.ref(self)
 
         def close_at_exit() -> None:  # a forgotten close() must not lose the last second of changes
-            store = ref()
-            if store is not None:
+            if (store := ref()) is not None:
                 with contextlib.suppress(Exception):
                     store.close()
 
@@ -106,7 +102,7 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Write what is pending and stop the writer threads; raises :class:`StoreError` if that fails
+        """Write what is pending and stop the writer thread; raises :class:`StoreError` if that fails
         (the store is closed all the same). Safe to call twice."""
         if self._closed:
             return
@@ -129,58 +125,8 @@ class Store:
     # ------------------------------------------------------------------ papers
 
     def papers(self) -> list[Paper]:
-        """Every paper in the library, in the order first seen, decoded from the cache (the app lists
-        :meth:`rows` instead, and decodes only the papers it shows)."""
+        """Every paper, in the order first seen, decoded (the app lists :attr:`search` rows instead)."""
         return list(self._cache.papers())
-
-    def ids(self) -> list[str]:
-        """Every paper's id, newest first (undated last): what the app's list shows first."""
-        rows = self._rows
-        return [row.paper_id for row in rows] if rows is not None else self._cache.ids()
-
-    def rows(self) -> list[PaperFields]:
-        """Every paper's search fields, in the order of :meth:`ids`: the list the app filters. The same
-        list until the library changes (shared: do not change it); one thread loads it at a time."""
-        with self._rows_lock:
-            rows = self._rows
-            if rows is None:
-                rows = self._rows = self._cache.rows()
-            return rows
-
-    def summary_hits(self, needle: str, among: list[str] | None = None) -> set[str]:
-        """Ids of the papers (of ``among``, or all) whose summary text (normalised) contains ``needle``."""
-        with contextlib.suppress(sqlite3.Error):
-            return self._cache.summary_hits(needle, among)
-        return set()
-
-    def summary_texts_of(self, ids: list[str]) -> dict[str, str]:
-        """Paper id -> its summary's normalised text, for a few papers (ranking's best candidates)."""
-        with contextlib.suppress(sqlite3.Error):
-            return dict(self._cache.summary_texts_of(ids))
-        return {}
-
-    def paper_versions(self) -> list[tuple[str, int]]:
-        """Every paper's id and the write that last changed it, newest first (for the relevance
-        index: what it indexed, and what changed since). Raises ``sqlite3.Error``: an empty answer
-        would drop every paper from the index."""
-        return self._cache.versions()
-
-    def search_rows_of(self, ids: list[str]) -> list[tuple[str, int, str | None, str | None]]:
-        """Id, version, search fields (JSON, None if not filled in) and summary text of a few papers.
-        Raises ``sqlite3.Error``."""
-        return self._cache.search_rows_of(ids)
-
-    def rank_table(self, form: str) -> tuple[str, bytes] | None:
-        """The relevance index's term table saved under ``form``, if one is."""
-        with contextlib.suppress(sqlite3.Error):
-            return self._cache.rank_table(form)
-        return None
-
-    def save_rank_table(self, form: str, strings: str, numbers: bytes) -> None:
-        """Keep the relevance index's term table for the next start (a cache that cannot be written
-        just builds it again then)."""
-        with contextlib.suppress(sqlite3.Error):
-            self._cache.save_rank_table(form, strings, numbers)
 
     def get(self, paper_id: str) -> Paper | None:
         return self._cache.get(paper_id)
@@ -193,36 +139,17 @@ class Store:
 
     def add_papers(self, papers: Iterable[Paper | Encoded]) -> list[str]:
         """Merge papers into the library (a cached paper's fields win, gaps are filled, feeds are united)
-        in one transaction; return the ids that are new. Raises :class:`StoreError` (one line).
-
-        Papers may come encoded already (:func:`~reader_tui.store.cache.encode_papers`, run where
-        they were read), which leaves this thread only the writing."""
+        in one transaction; return the ids that are new. Raises :class:`StoreError` (one line). Papers
+        may come encoded already (:func:`~reader_tui.store.cache.encode_papers`, where they were read)."""
         self._check_open()
-        with self._saving():
-            new = self._cache.save(papers)
-        self._rows = None
-        return new
+        with saving_to(self.data_dir):
+            return self._cache.save(papers)
 
     def forget_papers(self, paper_ids: Iterable[str]) -> None:
         """Remove papers from the library (their marks stay). Raises :class:`StoreError` (one line)."""
         self._check_open()
-        with self._saving():
+        with saving_to(self.data_dir):
             self._cache.forget(paper_ids)
-        self._rows = None
-
-    def new_ids(self) -> frozenset[str]:
-        """The papers the last refresh brought: what ``is:new`` finds until the next one."""
-        with contextlib.suppress(sqlite3.Error):
-            return frozenset(self._cache.arrived())
-        return frozenset()
-
-    def set_new_ids(self, paper_ids: Iterable[str]) -> None:
-        """Replace the papers ``is:new`` finds. Kept with the papers, not in ``state.json``: 100,000 ids
-        after a first refresh made that file 1.3 MB, rewritten with every mark (48 ms, not 2). Raises
-        :class:`StoreError` (one line)."""
-        self._check_open()
-        with self._saving():
-            self._cache.set_arrived(paper_ids)
 
     # ------------------------------------------------------------------ state
 
@@ -239,7 +166,7 @@ class Store:
         """Change one field of a paper's state; setting the value it has changes nothing, not its time."""
         value = check_field(field, value)
         with self._mem:
-            self._change(paper_id, FieldChange(paper_id, field, value, 0.0))
+            self._change(FieldChange(paper_id, field, value, 0.0))
             return self.state(paper_id)
 
     def set_read(self, paper_id: str, read: bool) -> PaperState:
@@ -260,7 +187,7 @@ class Store:
         """Mark many papers at once (``A`` in the app); one write. Returns how many changed."""
         check_field("read", read)
         with self._mem:
-            return sum(self._change(pid, FieldChange(pid, "read", read, 0.0)) for pid in paper_ids)
+            return sum(self._change(FieldChange(pid, "read", read, 0.0)) for pid in paper_ids)
 
     def pending_changes(self, limit: int | None = None) -> list[FieldChange]:
         """Changes made on this machine (by any process) that no sync has delivered yet, oldest first."""
@@ -282,27 +209,27 @@ class Store:
                 if state is not None and state.change(change.paper_id, change.field) == replace(
                     change, sent=False
                 ):
-                    self._change(change.paper_id, replace(change, sent=True))
+                    self._change(replace(change, sent=True))
 
     def apply_remote(self, paper_id: str, field: str, value: Any, changed_at: float) -> bool:
         """Take a value from a sync server if it is newer than this machine's (it then counts as sent);
         a local change at ``changed_at`` or later wins, sent or not."""
         change = FieldChange(paper_id, field, check_field(field, value), float(changed_at), sent=True)
         with self._mem:
-            return changed_at > self.state(paper_id).changed_at(field) and self._change(paper_id, change)
+            return changed_at > self.state(paper_id).changed_at(field) and self._change(change)
 
-    def _change(self, paper_id: str, change: FieldChange) -> bool:
+    def _change(self, change: FieldChange) -> bool:
         """Apply one field change in memory and schedule its write; a ``changed_at`` of 0 means now.
         False when the field already had this value and sent flag."""
         self._check_open()
-        old = self._tables["state"].get(paper_id) or PaperState()
+        old = self._tables["state"].get(change.paper_id) or PaperState()
         if getattr(old, change.field) == change.value and (change.field in old.sent) == change.sent:
             return False
         if not change.changed_at:
             change = replace(change, changed_at=self._stamp(old.changed_at(change.field)))
         new = replace(old)
         new.take(change)
-        self._tables["state"][paper_id] = self._dirty["state"][paper_id] = new
+        self._tables["state"][change.paper_id] = self._dirty["state"][change.paper_id] = new
         self._changed.set()
         return True
 
@@ -330,8 +257,10 @@ class Store:
         with self._mem:
             old = self._tables[table].get(key)
             if old is None or old[0] != value:
-                record = (value, self._stamp(old[1] if old else 0.0))
-                self._tables[table][key] = self._dirty[table][key] = record
+                self._tables[table][key] = self._dirty[table][key] = (
+                    value,
+                    self._stamp(old[1] if old else 0.0),
+                )
                 self._changed.set()
 
     # ------------------------------------------------------------------ writing
@@ -345,15 +274,6 @@ class Store:
         now = max(time.time(), math.nextafter(self._last_stamp, math.inf), math.nextafter(previous, math.inf))
         self._last_stamp = now
         return now
-
-    @contextlib.contextmanager
-    def _saving(self) -> Iterator[None]:
-        """Turn a refused write (disk full, read-only, lock held too long) into one line."""
-        try:
-            yield
-        except (OSError, sqlite3.Error) as exc:
-            cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise StoreError(f"could not save to {self.data_dir}: {cause}") from exc
 
     def _write_behind(self) -> None:
         """The writer thread: :meth:`_sync` ``flush_delay`` after a change (a burst is written together,
@@ -377,7 +297,7 @@ class Store:
             with self._mem:
                 mine, self._dirty = self._dirty, new_tables()
             try:
-                with self._saving():
+                with saving_to(self.data_dir):
                     if any(mine.values()):
                         disk: Tables | None = self._state_file.write(mine)
                     else:
@@ -393,7 +313,5 @@ class Store:
                 changed = fold(self._tables, disk) if disk is not None else set()
         if changed and self.on_change is not None:
             self.on_change(changed)
-        if arrived := self._cache.changed():
-            self._rows = None
-            if self.on_papers_change is not None:
-                self.on_papers_change(arrived)
+        if (arrived := self._cache.changed()) and self.on_papers_change is not None:
+            self.on_papers_change(arrived)

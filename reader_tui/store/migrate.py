@@ -15,9 +15,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from reader_tui.datafiles import read_plain
 from reader_tui.model import Paper
 from reader_tui.store.cache import PaperCache, _paper
-from reader_tui.store.files import read_plain
 
 OLD_FILE = "papers.json"
 

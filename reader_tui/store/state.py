@@ -25,8 +25,8 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from reader_tui.datafiles import DUMPS, NO_FOLLOW, FileLock, move_aside, read_plain, write_atomic
 from reader_tui.model import STATE_FIELDS, FieldChange, PaperState, check_field
-from reader_tui.store.files import DUMPS, NO_FOLLOW, FileLock, move_aside, read_plain, write_atomic
 
 FORMAT = 3
 """3: per-field state records. 2 and earlier: ``{"read", "starred", "changed"}`` (still read)."""

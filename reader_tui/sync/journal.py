@@ -4,9 +4,9 @@ what the server last said about each, where the last pull stopped, and how the l
 The paper <-> entry links and the server's last known values are what make the merge three-way: a
 field whose value on the server still equals what we last saw there was not changed on the server, so
 the local value stands, whatever time the server gives the entry (servers keep one change time per
-entry, not per field). The file is small (~60 bytes an entry), written whole and atomically
-(temporary file, fsync, rename) after the store has flushed what the sync applied, so a kill -9 at any
-moment leaves either the old journal or the new one, never one ahead of the store.
+entry, not per field). The file is small (~60 bytes an entry), written whole and atomically,
+never through a link (:mod:`reader_tui.datafiles`), after the store has flushed what the sync applied, so
+a kill -9 at any moment leaves either the old journal or the new one, never one ahead of the store.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from reader_tui.datafiles import DUMPS, read_plain, write_atomic
 
 JOURNAL_FILE = "sync.json"
 BACKOFF_FIRST = 30.0
@@ -69,9 +70,10 @@ class Journal:
         path = Path(data_dir) / JOURNAL_FILE
         journal = cls(path)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return journal
+            found = read_plain(path)
+            if found is None:
+                return journal
+            raw = json.loads(found)
         except (OSError, ValueError) as error:
             aside = path.with_name(path.name + ".damaged")
             with contextlib.suppress(OSError):
@@ -121,22 +123,5 @@ class Journal:
             "last_error": self.last_error,
             "failures": self.failures,
         }
-        payload = json.dumps(data, separators=(",", ":")).encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sync-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        write_atomic(self.path, DUMPS(data).encode())
