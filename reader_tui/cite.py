@@ -21,13 +21,12 @@ import html
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import NamedTuple
 
+from .cite_names import Name, names_of
 from .model import Paper, PaperState
 from .safety import UnsafeURLError, check_url, clean_data, clean_line
 from .tex import bib_url as _bib_url
 from .tex import bib_value as _bib_value
-from .tex import tex_to_unicode as _tex_to_unicode
 
 FORMATS: tuple[str, ...] = ("bibtex", "ris", "markdown", "plain", "json")
 
@@ -66,69 +65,6 @@ _STOPWORDS = frozenset(
     within without would yet you your yours yourself yourselves
     """.split()
 )
-
-# Surname particles arXiv's author parser keeps with the surname ("Jan van der Berg" -> "van der Berg").
-_PARTICLE = r"(?:van|der|de|la|von|del|della|da|mac|ter|dem|di|vaziri)"
-_NAME_PATTERNS = (
-    re.compile(rf"^(.*)\s+({_PARTICLE}\s{_PARTICLE}\s\S+)$", re.IGNORECASE),
-    re.compile(rf"^(.*)\s+({_PARTICLE}\s\S+)$", re.IGNORECASE),
-    re.compile(r"^(.*)\s+(\S+)\s(I|II|III|IV|V|Sr|Jr|Sr\.|Jr\.)$", re.IGNORECASE),
-    re.compile(r"^(.*)\s+(\S+)$"),
-)
-# Starts only where a run of name characters starts (the lookbehind): unanchored, a 20k-character
-# author without the keyword was scanned to its end from every position (24 s).
-_COLLABORATION = re.compile(r"(?<![a-z0-9\s])([a-z0-9\s]+\s+(?:collaboration|group|team))", re.IGNORECASE)
-_COMMA_SUFFIX = re.compile(r"^(\S.*\s\S+?)\s*,\s*(Jr\.?|Sr\.?|II|III|IV)$", re.IGNORECASE)
-_CJK_NAME = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,4}")
-_DOT_NO_SPACE = re.compile(r"(?<!\\)\.([^\s\-])")
-
-
-class _Name(NamedTuple):
-    """One author split the way arXiv splits it: surname (with particles), given names, suffix."""
-
-    surname: str
-    given: str
-    suffix: str
-    full: str
-    """As written in BibTeX: "Given Surname Suffix", or "Surname, G." when the feed gave it so."""
-    inverted: bool
-    """The feed wrote the name surname first ("LAPALU, N.", as bioRxiv does)."""
-
-
-def _split_name(raw: str, leading: bool) -> _Name:
-    """Split one author name; ``leading`` is True while no personal name has been seen yet.
-
-    Mirrors arXiv: a space goes in after an initial's dot ("J.R. Smith" -> "J. R. Smith"; a hyphen
-    is left alone, so "J.-P." stays), a leading "XYZ Collaboration/Group/Team" is one surname.
-    """
-    name = clean_line(_tex_to_unicode(raw))
-    if m := _COMMA_SUFFIX.match(name):  # "John Smith, Jr.": a suffix, not surname-first
-        given, _, surname = m.group(1).rpartition(" ")
-        return _Name(surname, given, m.group(2), name, False)
-    if "," in name:
-        surname, _, rest = name.partition(",")
-        return _Name(surname.strip(), rest.strip(" ,"), "", name, True)
-    if _CJK_NAME.fullmatch(name):  # 范存祥: the family name comes first, written as one word
-        return _Name(name[0], name[1:], "", name, False)
-    name = _DOT_NO_SPACE.sub(r". \1", name)
-    if leading and (m := _COLLABORATION.search(name)):
-        collab = clean_line(m.group(1))
-        return _Name(collab, "", "", collab, False)
-    for index, pattern in enumerate(_NAME_PATTERNS):
-        if m := pattern.match(name):
-            given, surname = m.group(1).strip(), m.group(2)
-            suffix = m.group(3) if index == 2 else ""
-            return _Name(surname, given, suffix, name, False)
-    return _Name(name, "", "", name, False)
-
-
-def _names(paper: Paper) -> list[_Name]:
-    names: list[_Name] = []
-    for raw in paper.authors:
-        name = _split_name(raw, leading=all(not n.given and not n.inverted for n in names))
-        if any(ch.isalnum() for ch in name.full):  # "", ",", "{}" or "\\" is no name: never an empty one
-            names.append(name)
-    return names
 
 
 def _alnum(text: str) -> str:
@@ -171,7 +107,7 @@ def bibtex_key(paper: Paper) -> str:
     adds nothing; accented letters are kept (``rodríguezgálvez…``); a missing author or date becomes
     ``unknown``.
     """
-    names = _names(paper)
+    names = names_of(paper)
     surname = names[0].surname if names else "unknown"
     words = [w for w in clean_line(paper.title).split(" ") if w.lower() not in _STOPWORDS][:4]
     key = _alnum(_alnum(f"{surname}{_year(paper) or 'unknown'}{''.join(words)}").lower())
@@ -236,7 +172,7 @@ def _abs_url(paper: Paper) -> str | None:
 # BibTeX
 
 
-def _bib_author(name: _Name) -> str:
+def _bib_author(name: Name) -> str:
     value = _bib_value(name.full)
     # "Last, Jr, First" is the most BibTeX accepts; anything with more commas is kept as one name.
     return f"{{{value}}}" if value.count(",") > 2 else value
@@ -251,7 +187,7 @@ def bibtex(paper: Paper, key: str | None = None, state: PaperState | None = None
     written bare, as BibTeX styles expect; for arXiv papers it keeps arXiv's URL form.
     """
     key = _alnum(key) if key is not None else bibtex_key(paper)
-    authors = " and ".join(_bib_author(n) for n in _names(paper))
+    authors = " and ".join(_bib_author(n) for n in names_of(paper))
     year = _year(paper)
     arxiv_id = _arxiv_id(paper)
     journal = _journal(paper)
@@ -347,7 +283,7 @@ def _first_letter(word: str) -> str:
     return next((ch for ch in word if ch.isalpha()), "")
 
 
-def _apa_name(name: _Name) -> str:
+def _apa_name(name: Name) -> str:
     if name.inverted:
         return name.full
     if not name.given:
@@ -357,7 +293,7 @@ def _apa_name(name: _Name) -> str:
     return f"{text}, {name.suffix}" if name.suffix else text
 
 
-def _apa_authors(names: list[_Name]) -> str:
+def _apa_authors(names: list[Name]) -> str:
     """APA 7: all names up to 20; beyond that the first 19, an ellipsis, then the last."""
     shown = [_apa_name(n) for n in names]
     if len(shown) == 1:
@@ -374,7 +310,7 @@ def _sentence(text: str) -> str:
 
 def plain(paper: Paper) -> str:
     """APA-like reference: ``Surname, G., & Other, H. (2026). Title. arXiv:2605.30102.``"""
-    names = _names(paper)
+    names = names_of(paper)
     title = clean_line(paper.title) or "Untitled"
     when = f"({_year(paper) or 'n.d.'})."
     head = (
@@ -421,7 +357,7 @@ def markdown(paper: Paper) -> str:
     ``<``, ``>`` and ``&`` in the title and names are written as entities, so a renderer shows
     ``<script>`` rather than running it.
     """
-    names = [_md_text(n.full) for n in _names(paper)]
+    names = [_md_text(n.full) for n in names_of(paper)]
     title = _md_escape(_md_text(paper.title) or "Untitled")
     url = _abs_url(paper)
     link = f"[{title}]({url.translate(_MD_URL)})" if url else title
@@ -430,7 +366,7 @@ def markdown(paper: Paper) -> str:
     return f"{link} — {extra}" if extra else link
 
 
-def _ris_name(name: _Name) -> str:
+def _ris_name(name: Name) -> str:
     if name.inverted or not name.given:
         return name.full
     text = f"{name.surname}, {name.given}"
@@ -446,7 +382,7 @@ def ris(paper: Paper, state: PaperState | None = None) -> str:
     arxiv_id = _arxiv_id(paper)
     journal = _journal(paper)
     lines.append(("TY", "JOUR" if journal else "GEN"))
-    lines.extend(("AU", _ris_name(n)) for n in _names(paper))
+    lines.extend(("AU", _ris_name(n)) for n in names_of(paper))
     lines.append(("TI", clean_line(paper.title)))
     if journal:
         lines.extend((("T2", journal), ("JO", journal)))
