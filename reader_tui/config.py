@@ -15,7 +15,6 @@ without pause (a blank screen at 100% CPU that ignored ``q``).
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 
 from reader_tui import paths
@@ -41,6 +40,8 @@ def load_config(path: Path | None = None) -> dict[str, object]:
         return {}
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read ({error})") from None
+    import tomllib  # only when there is a file: most starts have none
+
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

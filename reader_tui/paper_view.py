@@ -6,6 +6,11 @@ named on the command line), which of them the query and the unread/starred view 
 library is the store's search rows (:meth:`Store.rows`), not papers: a list is a :class:`Listing`, which
 decodes a paper only when its row is drawn. Plain Python, no Textual: ``tests/test_paper_view.py``
 drives it directly; the app (``ui/app.py``) paints the result.
+
+The query language (:mod:`reader_tui.query`, :mod:`reader_tui.query_match`,
+:mod:`reader_tui.search_index`, :mod:`reader_tui.views`: ~5 ms of imports, a dozen frozen dataclasses)
+is imported with the first query, or by :meth:`PaperView.prefetch` once the list is on screen: a start
+with the filter empty lists the library without it.
 """
 
 from __future__ import annotations
@@ -15,16 +20,17 @@ import gc
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from reader_tui.for_you import ForYou
 from reader_tui.library import Listing, decoding
 from reader_tui.model import Paper
 from reader_tui.paper_fields import PaperFields
-from reader_tui.query import Query, QueryError, parse_query
-from reader_tui.query_match import MatchContext, notes_of
-from reader_tui.search_index import SearchIndex
 from reader_tui.store import Store
-from reader_tui.views import unread_counts
+
+if TYPE_CHECKING:
+    from reader_tui.query import Query
+    from reader_tui.search_index import SearchIndex
 
 VIEWS = {"all": "", "unread": "unread only", "starred": "starred only"}
 """View name -> what the filter bar's status says about it."""
@@ -40,8 +46,9 @@ class PaperView:
         self.clock = clock
         self.library = Listing([], store.get)
         """Every listed paper, newest first."""
-        self.index = SearchIndex(store.search.summary_hits)
-        self.query: Query = parse_query("")
+        self._index: SearchIndex | None = None
+        self.query: Query | None = None
+        """The query in force; None while none was typed (every paper matches)."""
         self.view = "all"
         self.new_ids: frozenset[str] = frozenset()
         self._rows: list[PaperFields] | None = []
@@ -84,12 +91,15 @@ class PaperView:
         self.for_you.forget_index()
 
     def prefetch(self) -> None:
-        """Load the search rows in a thread of their own, so the first filter keystroke finds them."""
+        """Load the search rows in a thread of their own, and import the query code, so the first filter
+        keystroke finds both."""
 
         def load() -> None:
             if self.freeze_rows:  # no collection while they are made: it would walk them again and again
                 gc.disable()
             try:
+                import reader_tui.search_index  # noqa: F401 - and the query modules it imports
+
                 with contextlib.suppress(Exception):  # the store closed meanwhile: nothing to keep
                     self.store.search.rows()
             finally:
@@ -99,6 +109,15 @@ class PaperView:
                     gc.enable()
 
         threading.Thread(target=load, name="reader-tui-rows", daemon=True).start()
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search index over the library's rows (made with the first query that needs it)."""
+        if self._index is None:
+            from reader_tui.search_index import SearchIndex
+
+            self._index = SearchIndex(self.store.search.summary_hits)
+        return self._index
 
     def _search_rows(self) -> list[PaperFields]:
         if self._rows is None:
@@ -114,6 +133,8 @@ class PaperView:
         the filter empty need not pay.
         """
         if self._notes is None:
+            from reader_tui.query_match import notes_of
+
             self._notes = notes_of(self.store.states())
         return self._notes
 
@@ -133,6 +154,8 @@ class PaperView:
     # -- query and view --------------------------------------------------------------------------
     def set_query(self, text: str) -> str | None:
         """Use ``text`` as the query; on a malformed one keep the last good query and return why."""
+        from reader_tui.query import QueryError, parse_query
+
         try:
             self.query = parse_query(text)
         except QueryError as error:
@@ -153,11 +176,14 @@ class PaperView:
 
     def visible(self) -> Sequence[Paper]:
         """The papers the list shows, in order."""
-        notes = {} if self.query.is_empty else self.notes
-        context = MatchContext(now=self.clock(), state_of=self.store.state, new_ids=self.new_ids, notes=notes)
-        if self.query.is_empty:
+        if self.query is None or self.query.is_empty:
             ids = self.library.ids
         else:
+            from reader_tui.query_match import MatchContext
+
+            context = MatchContext(
+                now=self.clock(), state_of=self.store.state, new_ids=self.new_ids, notes=self.notes
+            )
             rows = self.index.filter_rows(self.query, self._search_rows(), context)
             ids = [row.paper_id for row in rows]
         state = self.store.state
@@ -170,6 +196,8 @@ class PaperView:
     def unread_counts(self, queries: Sequence[str]) -> tuple[list[int], int]:
         """Unread papers of the library matching each query, and unread papers in all (the views
         switcher): :func:`~reader_tui.views.unread_counts` over the rows this view lists."""
+        from reader_tui.views import unread_counts
+
         return unread_counts(self.store, self._search_rows(), queries, self.new_ids, self.clock())
 
     def status(self) -> str:

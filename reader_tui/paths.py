@@ -7,7 +7,6 @@ tests, benchmarks and snapshot runs set it and never touch the user's real files
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 HOME_ENV = "READER_TUI_HOME"
@@ -41,6 +40,8 @@ def data_dir() -> Path:
 
 def sample_feeds() -> list[Path]:
     """The sample digests shipped inside the package, newest first."""
+    from importlib import resources  # not at start-up: only an empty library opens the sample
+
     folder = Path(str(resources.files("reader_tui") / "data" / "sample"))
     return sorted(folder.glob("*.xml"), reverse=True)
 

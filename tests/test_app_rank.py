@@ -392,16 +392,16 @@ async def test_for_you_restored_ranks_before_the_first_summary_is_rendered(
 ) -> None:
     """The first summary rendered is the ranked first paper's: rendering the date-first paper's
     summary first (and loading the search rows) put the ranked order ~0.2 s later at 10k papers."""
-    from reader_tui.ui import detail
+    from reader_tui import render
 
     rendered: list[str] = []
-    real = detail.summary_markdown
+    real = render.summary_markdown
 
     def spy(html: str, link: str | None = None) -> str:
         rendered.append(html)
         return real(html, link)
 
-    monkeypatch.setattr(detail, "summary_markdown", spy)
+    monkeypatch.setattr(render, "summary_markdown", spy)  # the detail pane imports it with the first summary
     store = library(harness, ROBOTS[:4])
     store.set_setting("ui.sort", "relevance")
     app = harness.app([str(LEGACY)], store=store)

@@ -30,7 +30,6 @@ from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
 from reader_tui.store import Store, StoreError
 from reader_tui.ui import actions
-from reader_tui.ui.confirm import ConfirmScreen
 from reader_tui.ui.detail import DetailPane
 from reader_tui.ui.filter_bar import FilterBar
 from reader_tui.ui.footer import NARROW_WIDTH, ReaderFooter
@@ -233,6 +232,8 @@ class ReaderApp(TriageActions):
             self.notify("nothing unread in this list", timeout=2)
             return
 
+        from reader_tui.ui.confirm import ConfirmScreen
+
         def answer(yes: bool | None) -> None:
             if yes:
                 changed = self.store.set_read_many(unread, True)
@@ -358,6 +359,8 @@ class ReaderApp(TriageActions):
             self.store.flush()
         except StoreError as error:  # ask, rather than lose the marks silently or with a traceback
             self.screen_stack[0].query_one(StoreProblem).check()
+            from reader_tui.ui.confirm import ConfirmScreen
+
             question = f"{self.store.unsaved:,} changes are not saved ({error}). Quit and lose them?"
             self.push_screen(ConfirmScreen(question), lambda yes: self.exit() if yes else None)
             return

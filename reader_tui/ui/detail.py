@@ -23,7 +23,6 @@ from textual.widgets import Static
 
 from reader_tui.describe import authors_line, elsewhere_line, feed_name, venue_line
 from reader_tui.model import Paper, PaperState
-from reader_tui.render import summary_markdown
 from reader_tui.safety import clean_line
 
 if TYPE_CHECKING:
@@ -217,6 +216,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._timer = self.set_timer(MARKDOWN_DEBOUNCE, self._render_summary)
 
     async def _render_summary(self) -> None:
+        from reader_tui.render import summary_markdown  # with the first summary, after the list is drawn
+
         paper = self.paper
         markdown = "" if paper is None else summary_markdown(paper.summary_html, paper.first_link)
         self._rendered_id = None if paper is None else paper.id
