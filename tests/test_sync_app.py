@@ -86,7 +86,8 @@ async def test_a_slow_server_never_holds_the_library_back(home: Path, miniflux: 
         app._load_sample = False
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: app.paper_list.current is not None, timeout=2)
-            assert app.sync_status.running  # the server has not answered yet
+            # The first sync starts once the list is on screen; the server has not answered yet.
+            await wait_until(pilot, lambda: app.sync_status.running, timeout=2)
             await pilot.press("s")  # and keys work meanwhile
             assert store.state("2401.00003").starred
             miniflux.delay = 0.0
