@@ -93,7 +93,7 @@ def write_user_file(path: str | Path, text: str) -> None:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(text)
         return
-    _replace(target, text.encode("utf-8", "surrogatepass"), stat.S_IMODE(mode) if mode else 0o666 & ~_umask())
+    _replace(target, text.encode("utf-8", "replace"), stat.S_IMODE(mode) if mode else 0o666 & ~_umask())
 
 
 def _replace(target: Path, payload: bytes, mode: int | None) -> None:
