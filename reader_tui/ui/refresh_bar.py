@@ -59,14 +59,17 @@ class RefreshBar(Horizontal):
 
         new: list[str]
 
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's keyword
+        super().__init__(id=id)
+        self._drawn = threading.Event()
+        """Set once the screen has been painted with the bar mounted (see :meth:`run_refresh`)."""
+
     def compose(self) -> ComposeResult:
         yield Static(Content(""), id="refresh-label")
         yield ProgressBar(id="refresh-progress", show_eta=False)
 
     def on_mount(self) -> None:
         self.display = False
-        self._drawn = threading.Event()
-        """Set once the first screen has been painted (see :meth:`run_refresh`)."""
         self.app.call_after_refresh(self._drawn.set)
 
     def reload(self, store: Store, sources: Sequence[str], subscriptions: Sequence[str]) -> None:
