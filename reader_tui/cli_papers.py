@@ -69,7 +69,7 @@ def _select(
 ) -> Sequence[Paper]:
     """The papers to list, newest first: from the store's search rows, each decoded only when read
     (``list --json`` of 100,000 papers holds one at a time)."""
-    from reader_tui.library import Listing
+    from reader_tui.listing import Listing
     from reader_tui.query import QueryError, parse_query
     from reader_tui.query_match import MatchContext, notes_of
     from reader_tui.search_index import SearchIndex

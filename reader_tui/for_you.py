@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from reader_tui.library import Listing
+from reader_tui.listing import Listing
 from reader_tui.model import Paper, PaperState
 from reader_tui.safety import clean_line
 
@@ -26,7 +26,7 @@ class ForYou:
 
     The index is built on demand (the app does it in a worker and hands it to :meth:`ready`), so a
     session that never asks for relevance never pays for it. Lists are ordered by id: a
-    :class:`~reader_tui.library.Listing` stays one (its papers decoded only when drawn).
+    :class:`~reader_tui.listing.Listing` stays one (its papers decoded only when drawn).
     """
 
     def __init__(

@@ -31,8 +31,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, overload
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from reader_tui import paths
 from reader_tui.model import STATE_FIELDS, Paper
@@ -421,45 +421,3 @@ def newest_first(papers: Sequence[Paper]) -> list[Paper]:
     dated = [p for p in papers if p.published is not None]
     dated.sort(key=lambda p: p.published, reverse=True)  # type: ignore[arg-type, return-value]
     return [*dated, *(p for p in papers if p.published is None)]
-
-
-def decoding(get: Callable[[str], Paper | None]) -> Callable[[str], Paper | None]:
-    """``get`` keeping the papers last read (the rows on screen are drawn again and again)."""
-    return lru_cache(maxsize=4096)(get)
-
-
-class Listing(Sequence[Paper]):
-    """Papers in a list's order, decoded from the store only when read: the app's lists hold 100,000
-    ids, and a screen shows forty papers. ``ids`` gives the order without decoding anything; the
-    listings :meth:`of` one library share its decoded papers (the last few thousand read)."""
-
-    def __init__(self, ids: list[str], get: Callable[[str], Paper | None]) -> None:
-        self.ids = ids
-        self._get = get
-
-    def of(self, ids: list[str]) -> Listing:
-        """Other papers of the same library (sharing what was decoded)."""
-        return Listing(ids, self._get)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, index: int) -> Paper: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Paper]: ...
-    def __getitem__(self, index: int | slice) -> Paper | list[Paper]:
-        if isinstance(index, slice):
-            return [self._paper(paper_id) for paper_id in self.ids[index]]
-        return self._paper(self.ids[index])
-
-    def _paper(self, paper_id: str) -> Paper:
-        found = self._get(paper_id)
-        return found if found is not None else Paper(paper_id, "")  # gone meanwhile: a blank row
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Listing):
-            return self.ids == other.ids
-        return isinstance(other, Sequence) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from reader_tui.for_you import ForYou
-from reader_tui.library import Listing, decoding
+from reader_tui.listing import Listing, decoding
 from reader_tui.model import Paper
 from reader_tui.paper_fields import PaperFields
 from reader_tui.store import Store

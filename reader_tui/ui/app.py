@@ -15,7 +15,7 @@ import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -26,7 +26,6 @@ from textual.screen import Screen
 
 from reader_tui import paths
 from reader_tui.config import ConfigError, auto_refresh, keymap, load_config
-from reader_tui.library import default_sources
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_view import PaperView
 from reader_tui.store import Store, StoreError
@@ -36,10 +35,12 @@ from reader_tui.ui.filter_bar import FilterBar
 from reader_tui.ui.footer import NARROW_WIDTH, ReaderFooter
 from reader_tui.ui.outbound import Clipboard, Opener, Outbound
 from reader_tui.ui.paper_list import PaperList
-from reader_tui.ui.refresh_bar import RefreshBar
 from reader_tui.ui.store_status import StoreChanged, StoreProblem
 from reader_tui.ui.sync_status import SyncStatus
 from reader_tui.ui.triage import TriageActions
+
+if TYPE_CHECKING:
+    from reader_tui.ui.refresh_bar import RefreshBar
 
 Clock = Callable[[], datetime]
 
@@ -129,6 +130,8 @@ class ReaderApp(TriageActions):
         drawn = asyncio.Event()
         self.call_after_refresh(drawn.set)
         await drawn.wait()
+        from reader_tui.library import default_sources
+
         if not self.sources:
             self.subscriptions = default_sources(self.store)
         if self._load_sample and not self.subscriptions:
@@ -292,6 +295,8 @@ class ReaderApp(TriageActions):
     # ---------------------------------------------------------------- reload
     async def action_reload(self) -> None:
         """Read the feeds again: the ones named on the command line, else the subscriptions."""
+        from reader_tui.ui.refresh_bar import RefreshBar  # and the feed layer: not with the app
+
         bar = self.query_one_optional(RefreshBar)
         if bar is None:
             # Mounted with the first refresh, not with the app: its progress bar is five widgets whose
@@ -300,8 +305,7 @@ class ReaderApp(TriageActions):
             await self.screen_stack[0].mount(bar, before="#store-problem")
         bar.reload(self.store, self.sources, self.subscriptions)
 
-    @on(RefreshBar.Finished)
-    def _refreshed(self, event: RefreshBar.Finished) -> None:
+    def on_refresh_bar_finished(self, event: RefreshBar.Finished) -> None:
         if not self.query(PaperList):
             return  # the app is closing and its widgets are gone (a refresh finished as it quit)
         self._load_new_ids()

@@ -29,7 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reader_tui.library import Listing
+from reader_tui.listing import Listing
 from reader_tui.model import Paper, PaperState
 from reader_tui.safety import clean_line
 from reader_tui.ui import actions
@@ -274,7 +274,7 @@ class PaperList(ScrollView, can_focus=True):
     def set_papers(self, papers: Sequence[Paper], keep_id: str | None = None) -> None:
         """Replace the rows; keep the cursor on ``keep_id`` when it is present, else clamp it.
 
-        Rows are rendered lazily as they are drawn; a :class:`~reader_tui.library.Listing` decodes only
+        Rows are rendered lazily as they are drawn; a :class:`~reader_tui.listing.Listing` decodes only
         those papers. The sequence is stored as given, so do not mutate it afterwards.
         """
         self._papers = papers

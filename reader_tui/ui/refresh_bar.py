@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,9 +20,11 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from reader_tui.library import SourceReport, ingest, sample_sources
 from reader_tui.safety import clean_line
 from reader_tui.store import Store
+
+if TYPE_CHECKING:
+    from reader_tui.library import SourceReport
 
 MAX_ERROR_TOASTS = 2
 """More failed feeds than this (offline, say) get one summary toast instead of a column of them."""
@@ -74,6 +76,8 @@ class RefreshBar(Horizontal):
 
     def reload(self, store: Store, sources: Sequence[str], subscriptions: Sequence[str]) -> None:
         """Read the feeds named on the command line, else the subscriptions, else the sample digest."""
+        from reader_tui.library import sample_sources
+
         if sources:
             self.run_refresh(store, sources, subscribed=False)
         elif subscriptions:
@@ -102,6 +106,8 @@ class RefreshBar(Horizontal):
             from reader_tui.refresh import refresh
 
             return refresh(store, progress=progress).reports
+        from reader_tui.library import ingest
+
         return ingest(store, list(sources), progress=progress)
 
     def _show(self, done: int, total: int) -> None:
