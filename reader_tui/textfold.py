@@ -9,7 +9,6 @@ nothing here knows a paper, a query or a feed.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -90,6 +89,8 @@ _OTHER_MARKUP = re.compile(
 
 
 def strip_markup(markup: str) -> str:
+    import html  # html.entities is a large table: loaded on first use (the app's start needs none)
+
     if "<" in markup:
         markup = _OTHER_MARKUP.sub("", _BLOCK_TAG.sub(" ", markup))
     return html.unescape(markup)
