@@ -637,3 +637,34 @@ def test_papers_encoded_where_they_were_read_are_stored_as_the_papers_themselves
         assert stored.summary_html == "<p>Abstract 1 on graphs</p>"
     finally:
         encoded.close()
+
+
+def test_a_write_decodes_only_the_records_that_changed_not_every_mark(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 100,000 papers marked read, decoding and merging every record made each flush cost 1.3 s
+    of CPU; a write now decodes the records it changes and those another process wrote."""
+    with Store(data_dir) as store:
+        store.set_read_many([f"p{i}" for i in range(2_000)], True)
+    decoded: list[dict[str, object]] = []
+    original = state.decode_state
+    monkeypatch.setattr(state, "decode_state", lambda doc: decoded.append(doc) or original(doc))
+    store = Store(data_dir, poll_interval=None)
+    try:
+        assert len(decoded) == 2_000  # the start reads every mark once
+        decoded.clear()
+        store.set_starred("p1", True)
+        store.flush()
+        assert len(decoded) <= 1
+        with Store(data_dir, poll_interval=None) as other:
+            other.set_read("p2", False)
+        decoded.clear()
+        store.set_starred("p3", True)
+        store.flush()  # finds the other process's write, and takes in only what it changed
+        assert len(decoded) <= 2
+        assert not store.state("p2").read and store.state("p1").starred and store.state("p3").starred
+    finally:
+        store.close()
+    with Store(data_dir) as again:
+        assert [again.state(p).read for p in ("p1", "p2", "p3")] == [True, False, True]
+        assert again.state("p1").starred and again.state("p3").starred

