@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from reader_tui.model import PaperState
 from reader_tui.safety import clean_line
 
 TAG_MAX = 60
@@ -32,9 +31,9 @@ def parse_tags(text: str) -> tuple[str, ...]:
     return clean_tags(text.split(","))
 
 
-def known_tags(states: Mapping[str, PaperState]) -> list[str]:
+def known_tags(tags_by_paper: Mapping[str, tuple[str, ...]]) -> list[str]:
     """Every tag in use, the most used first (ties alphabetical): what tag completion offers."""
     counts: Counter[str] = Counter()
-    for state in states.values():
-        counts.update(state.tags)
+    for tags in tags_by_paper.values():
+        counts.update(tags)
     return sorted(counts, key=lambda tag: (-counts[tag], tag.casefold()))

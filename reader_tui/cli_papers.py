@@ -71,7 +71,7 @@ def _select(
     (``list --json`` of 100,000 papers holds one at a time)."""
     from reader_tui.listing import Listing
     from reader_tui.query import QueryError, parse_query
-    from reader_tui.query_match import MatchContext, notes_of
+    from reader_tui.query_match import MatchContext
     from reader_tui.search_index import SearchIndex
 
     query_text = _view_query(store, view_name, query_text)
@@ -90,7 +90,7 @@ def _select(
             now=datetime.now(UTC),
             state_of=store.state,
             new_ids=store.search.new_ids(),
-            notes=notes_of(store.states()),
+            notes=store.field_values("note"),
         )
         rows = SearchIndex(store.search.summary_hits).filter_rows(query, rows, context)
     return Listing([row.paper_id for row in rows], store.get)

@@ -128,14 +128,11 @@ class PaperView:
     def notes(self) -> dict[str, str]:
         """Every note by paper id, for bare words and ``note:`` in the filter.
 
-        Read from the store the first time a query needs it after a load: copying every state the
-        user ever marked costs milliseconds per thousand marks, which start-up and a refresh with
-        the filter empty need not pay.
+        Read from the store the first time a query needs it after a load (a pass over every state the
+        user ever marked, which start-up and a refresh with the filter empty need not pay).
         """
         if self._notes is None:
-            from reader_tui.query_match import notes_of
-
-            self._notes = notes_of(self.store.states())
+            self._notes = self.store.field_values("note")
         return self._notes
 
     def note_changed(self, paper_id: str, note: str) -> None:

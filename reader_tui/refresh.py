@@ -118,11 +118,10 @@ def feed_statuses(store: Store, subscriptions: Sequence[Subscription] | None = N
     keys = {sub.key: sub for sub in subscriptions}
     papers = dict.fromkeys(keys, 0)
     unread = dict.fromkeys(keys, 0)
-    states = store.states()
-    for paper in store.papers():
-        state = states.get(paper.id)
-        is_unread = state is None or not state.read
-        for feed in paper.feeds:
+    read = store.field_values("read")
+    for row in store.search.rows():  # the app has them already; decoding 100,000 papers took 2.5 s
+        is_unread = row.paper_id not in read
+        for feed in row.sources:
             if feed in papers:
                 papers[feed] += 1
                 if is_unread:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from reader_tui.paper_fields import PaperFields
 from reader_tui.query import QueryError, parse_query
-from reader_tui.query_match import MatchContext, notes_of
+from reader_tui.query_match import MatchContext
 from reader_tui.safety import clean_line
 from reader_tui.search_index import SearchIndex
 from reader_tui.store import Store
@@ -112,7 +112,7 @@ def unread_counts(
     state = store.state
     unread = [row for row in rows if not state(row.paper_id).read]
     context = MatchContext(
-        now=now or datetime.now(UTC), state_of=state, new_ids=new_ids, notes=notes_of(store.states())
+        now=now or datetime.now(UTC), state_of=state, new_ids=new_ids, notes=store.field_values("note")
     )
     index = SearchIndex(store.search.summary_hits)
     counts = []

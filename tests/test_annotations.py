@@ -98,7 +98,7 @@ def test_tags_are_single_lines_without_repeats() -> None:
         "t" * 60,
     )
     assert parse_tags("llm, to read,,LLM") == ("llm", "to read")
-    assert known_tags({"x": PaperState(tags=("b", "a")), "y": PaperState(tags=("a",))}) == ["a", "b"]
+    assert known_tags({"x": ("b", "a"), "y": ("a",)}) == ["a", "b"]
 
 
 def test_exports_carry_tags_and_note() -> None:

@@ -182,7 +182,7 @@ FAILURES: list[tuple[str, Reply, str]] = [
 
 
 def test_each_failure_costs_only_its_feed_and_keeps_its_papers_and_state(
-    feed_server: FeedServer, store: Store
+    feed_server: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     good = feed_server.route("/good.xml", Reply(200, DIGEST_0420))
     subs = [Subscription(good)]
@@ -207,6 +207,11 @@ def test_each_failure_costs_only_its_feed_and_keeps_its_papers_and_state(
     assert result.ok == 1 and result.failed == len(FAILURES)
     assert store.state(DIGEST_IDS[0]).starred and store.state(DIGEST_IDS[1]).read
 
+    def decoding(*_: object) -> None:
+        raise AssertionError("the feeds panel decoded papers (2.5 s at 100,000): it counts the list's rows")
+
+    monkeypatch.setattr(store, "papers", decoding)
+    monkeypatch.setattr(store, "get", decoding)
     statuses = {status.url: status for status in feed_statuses(store, subs)}
     assert statuses[good].error is None and statuses[good].papers == len(DIGEST_IDS + DIGEST_0420_IDS)
     for path, _reply, reason in FAILURES:

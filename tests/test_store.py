@@ -668,3 +668,15 @@ def test_a_write_decodes_only_the_records_that_changed_not_every_mark(
     with Store(data_dir) as again:
         assert [again.state(p).read for p in ("p1", "p2", "p3")] == [True, False, True]
         assert again.state("p1").starred and again.state("p3").starred
+
+
+def test_field_values_names_the_papers_where_a_field_is_set(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    store.set_read("a", True)
+    store.set_read("b", True)
+    store.set_read("b", False)
+    store.set_field("c", "note", "ask Olga")
+    store.set_field("a", "tags", ["llm"])
+    assert store.field_values("read") == {"a": True}
+    assert store.field_values("note") == {"c": "ask Olga"}
+    assert store.field_values("tags") == {"a": ("llm",)}

@@ -162,6 +162,14 @@ class Store:
         with self._mem:
             return {pid: replace(s) for pid, s in self._tables["state"].items()}
 
+    def field_values(self, field: str) -> dict[str, Any]:
+        """Paper id -> the value of one field, for the papers where it is set (a note, read...): what a
+        filter or a count needs, without copying every state (100,000 marked papers: ~200 ms)."""
+        with self._mem:
+            return {
+                pid: value for pid, state in self._tables["state"].items() if (value := getattr(state, field))
+            }
+
     def set_field(self, paper_id: str, field: str, value: Any) -> PaperState:
         """Change one field of a paper's state; setting the value it has changes nothing, not its time."""
         value = check_field(field, value)

@@ -166,7 +166,7 @@ class TriageActions(InOrderKeys):
             f"Tags for: {clean_line(paper.title)[:70]}",
             ", ".join(tags) + (", " if tags else ""),
             "comma-separated · → or tab takes the suggestion · enter: save · escape: cancel",
-            TagSuggester(known_tags(self.store.states())),
+            TagSuggester(known_tags(self.store.field_values("tags"))),
         )
         self.push_screen(prompt, save)
 
