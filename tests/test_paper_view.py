@@ -131,20 +131,20 @@ def test_notes_are_read_when_a_query_needs_them_not_on_every_load(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.set_field("p2", "note", "zebrafish baseline")
-    reads: list[int] = []
-    real_states = store.states
-    monkeypatch.setattr(store, "states", lambda: reads.append(1) or real_states())
+    reads: list[str] = []
+    real_values = store.field_values
+    monkeypatch.setattr(store, "field_values", lambda field: reads.append(field) or real_values(field))
     view = loaded(store)
     assert ids(view.visible()) == ["p4", "p2", "p3", "p1"]
-    assert reads == []  # start-up with an empty filter never copies every state
+    assert reads == []  # start-up with an empty filter never reads every state
     view.typed("zebrafish")
     assert ids(view.visible()) == ["p2"]
     view.note_changed("p3", "zebrafish too")
     view.note_changed("p2", "")
     assert ids(view.visible()) == ["p3"]
-    assert reads == [1]  # read once, then kept current by the edits
+    assert reads == ["note"]  # read once, then kept current by the edits
     view.load()
-    assert reads == [1]
+    assert reads == ["note"]
 
 
 def test_unread_counts_per_query_come_from_the_rows_without_decoding(
