@@ -11,6 +11,7 @@ reaches the screen as ``Content``/``Text`` or with ``markup=False``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -129,7 +130,8 @@ class ReaderApp(TriageActions):
         """
         drawn = asyncio.Event()
         self.call_after_refresh(drawn.set)
-        await drawn.wait()
+        with contextlib.suppress(TimeoutError):  # a screen that never paints holds it back 2 s at most
+            await asyncio.wait_for(drawn.wait(), 2.0)
         from reader_tui.library import default_sources
 
         if not self.sources:
