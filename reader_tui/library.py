@@ -396,19 +396,16 @@ def _failed(
     store.set_source_info(report.key, info)
 
 
-def default_sources(store: Store) -> list[str]:
-    """The feeds the app opens on when given none: the subscriptions' URLs, or [] when there are none.
-
-    With [] the app falls back to the bundled sample digest. A broken ``feeds.toml`` is not fatal here:
-    its one-line message goes to ``store.messages`` (which the app shows) and [] is returned.
-    """
+def default_sources() -> tuple[list[str], str | None]:
+    """The feeds the app opens on when given none: the subscriptions' URLs ([] when there are none, and
+    the app falls back to the bundled sample digest), and why ``feeds.toml`` could not be read, in one
+    line, if it could not (not fatal: the app says so and goes on)."""
     from reader_tui.subscriptions import SubscriptionError, load
 
     try:
-        return [sub.url for sub in load()]
+        return [sub.url for sub in load()], None
     except SubscriptionError as error:
-        store.messages.append(str(error))
-        return []
+        return [], str(error)
 
 
 def sample_sources() -> list[str]:

@@ -164,3 +164,33 @@ async def test_keymap_from_config_remaps_a_key(harness: Any, reader_home: Path) 
         await pilot.press("x")
         await pilot.pause()
         assert app.store.state(first.id).starred
+
+
+async def test_the_refresh_bar_is_seen_above_the_footer_while_feeds_are_read(
+    harness: Any, reader_home: Path
+) -> None:
+    subscribe(reader_home, "arxiv-api-atom-2026-cs-lg.xml")
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        bar = app.query_one(RefreshBar)
+        bar._show(1, 3)  # as a refresh of three feeds reports its first
+        await pilot.pause()
+        rows = harness.screen_text(app).splitlines()
+        (row,) = [n for n, line in enumerate(rows) if "refreshing feeds 1/3" in line]
+        assert row == len(rows) - 2 and "q Quit" in rows[-1]  # the footer is still there, below it
+
+
+async def test_a_broken_feeds_file_is_said_in_one_line_and_the_app_goes_on(
+    harness: Any, reader_home: Path
+) -> None:
+    feeds = reader_home / "config" / "feeds.toml"
+    feeds.parent.mkdir(parents=True, exist_ok=True)
+    feeds.write_text('[[feed]]\nurl = "https://example.org/a.xml\n', encoding="utf-8")  # an unclosed string
+    app = harness.app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await harness.settle(pilot)
+        errors = [note for note in harness.notifications(app) if "feeds.toml" in note]
+        assert len(errors) == 1 and "\n" not in errors[0], harness.notifications(app)
+        assert app.paper_list.papers  # the sample digest, not an empty screen...
+        assert not any("Add your feeds" in note for note in harness.notifications(app))  # ...unannounced

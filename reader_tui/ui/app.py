@@ -134,9 +134,12 @@ class ReaderApp(TriageActions):
             await asyncio.wait_for(drawn.wait(), 2.0)
         from reader_tui.library import default_sources
 
+        problem = None
         if not self.sources:
-            self.subscriptions = default_sources(self.store)
-        if self._load_sample and not self.subscriptions:
+            self.subscriptions, problem = default_sources()
+            if problem is not None:
+                self.notify(problem, severity="error", markup=False, timeout=10)
+        if self._load_sample and not self.subscriptions and problem is None:
             note = "This is the sample digest. Add your feeds with: reader-tui add URL"
             self.notify(note, markup=False, timeout=8)
             self._announce_new = False  # the sample's papers are all "new": the note above says enough
