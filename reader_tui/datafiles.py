@@ -94,6 +94,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
     """Replace the data file ``path`` with ``payload``, all or nothing, durable when this returns."""
     check_plain(path)
     _replace(path, payload, None)
+    _sync_folder(path.parent)  # a data file is durable when this returns, or the save fails
 
 
 def write_user_file(path: str | Path, text: str) -> None:
@@ -109,6 +110,8 @@ def write_user_file(path: str | Path, text: str) -> None:
             handle.write(text)
         return
     _replace(target, text.encode("utf-8", "replace"), stat.S_IMODE(mode) if mode else 0o666 & ~_umask())
+    with contextlib.suppress(OSError):  # the user's folder may refuse it; the file is replaced all the same
+        _sync_folder(target.parent)
 
 
 def _replace(target: Path, payload: bytes, mode: int | None) -> None:
@@ -126,13 +129,16 @@ def _replace(target: Path, payload: bytes, mode: int | None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if os.name == "posix":  # make the rename durable; Windows cannot open a folder to fsync it
-        with contextlib.suppress(OSError):
-            folder = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder to fsync it)."""
+    if os.name == "posix":
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _umask() -> int:
