@@ -35,7 +35,6 @@ __all__ = [
     "Text",
     "always",
     "bind",
-    "notes_of",
     "split_top",
 ]
 
@@ -46,19 +45,14 @@ class MatchContext:
 
     ``now`` is passed in (not read from the clock) so results are deterministic within one
     filtering pass and in tests. ``new_ids`` holds the ids ``is:new`` matches (empty when unknown).
-    ``notes`` holds the note of each paper that has one (see :func:`notes_of`): bare words and
-    ``note:`` search them; they live in the user's state, not in the cached paper fields.
+    ``notes`` holds the note of each paper that has one (``Store.field_values("note")``): bare words
+    and ``note:`` search them; they live in the user's state, not in the cached paper fields.
     """
 
     now: datetime
     state_of: Callable[[str], PaperState]
     new_ids: frozenset[str] = frozenset()
     notes: Mapping[str, str] = field(default_factory=dict)
-
-
-def notes_of(states: Mapping[str, PaperState]) -> dict[str, str]:
-    """The ``notes`` of a :class:`MatchContext`: paper id -> note, for the papers that have one."""
-    return {paper_id: state.note for paper_id, state in states.items() if state.note}
 
 
 Predicate = Callable[[PaperFields], bool]

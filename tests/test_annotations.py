@@ -14,7 +14,7 @@ from reader_tui.annotations import clean_tags, known_tags, parse_tags
 from reader_tui.model import Paper, PaperState
 from reader_tui.paper_fields import PaperFields
 from reader_tui.query import QueryError, parse_query
-from reader_tui.query_match import MatchContext, notes_of
+from reader_tui.query_match import MatchContext
 from reader_tui.search_index import SearchIndex
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -39,7 +39,7 @@ def ids(query: str, states: dict[str, PaperState] = STATES) -> list[str]:
     context = MatchContext(
         now=datetime(2026, 6, 1, tzinfo=UTC),
         state_of=lambda pid: states.get(pid, PaperState()),
-        notes=notes_of(states),
+        notes={pid: state.note for pid, state in states.items() if state.note},
     )
     return matching(query, context)
 
