@@ -261,10 +261,10 @@ class StateFile:
             with self._open(recover=True, known=self.known if unchanged else None) as db:
                 data: dict[str, Any] = db.storage.read() or {}
                 changed = new_tables() if unchanged else _decode_changes(data, self.known)
-                on_disk = {name: data.get(name, {}) for name in mine}
-                merged = _decode_changes(
-                    {n: {k: on_disk[n][k] for k in mine[n] if k in on_disk[n]} for n in mine}, {}
-                )
+                theirs = {
+                    name: {k: data[name][k] for k in mine[name] if k in data.get(name, {})} for name in mine
+                }
+                merged = _decode_changes(theirs, {})  # the file's records of what this write changes
                 fold(merged, mine)
                 _put(db.table("state"), {pid: encode_state(merged["state"][pid]) for pid in mine["state"]})
                 for name, key in _STAMPED.items():
